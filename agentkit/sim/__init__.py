@@ -1,0 +1,1 @@
+"""A local DeepSeek-compatible API server for tests, examples and the no-key quick start."""

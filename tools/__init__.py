@@ -1,0 +1,1 @@
+"""Ready-made tools for agentkit agents (shipped as ``agentkit.tools``)."""

@@ -49,7 +49,9 @@ class APIError(AgentkitError):
 class APIStatusError(APIError):
     """An HTTP error status with no class of its own."""
 
-    def __init__(self, message: str, *, status: int, body: Any = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int, body: Any = None, retry_after: float | None = None
+    ) -> None:
         self.status_code = status
         super().__init__(f"{status} {message}", body=body, retry_after=retry_after)
 

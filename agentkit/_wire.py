@@ -9,7 +9,7 @@ simulator) through ``TypeAdapter``. Responses are pydantic models that keep unkn
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import NotRequired, Required, TypedDict
@@ -63,7 +63,7 @@ class ToolMessage(TypedDict):
     tool_call_id: str
 
 
-Message = Union[SystemMessage, UserMessage, AssistantMessage, ToolMessage]
+Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage
 
 # --------------------------------------------------------------------------- requests: tools
 
@@ -90,7 +90,7 @@ class NamedToolChoice(TypedDict):
     function: NamedToolChoiceFunction
 
 
-ToolChoice = Union[Literal["none", "auto", "required"], NamedToolChoice]
+ToolChoice = Literal["none", "auto", "required"] | NamedToolChoice
 
 
 class ResponseFormat(TypedDict):

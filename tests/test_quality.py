@@ -1,0 +1,45 @@
+"""Project-wide guarantees: typed, linted, and cheap to import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINTED = ["agentkit", "tools", "tests", "bench", "examples"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_ruff_passes() -> None:
+    result = _run("ruff", "check", *[p for p in LINTED if (ROOT / p).exists()])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_passes() -> None:
+    result = _run("mypy", "--strict", "agentkit", "tools")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module", ["agentkit", "agentkit._agent"])
+def test_import_pulls_in_no_heavy_optional_modules(module: str) -> None:
+    code = (
+        f"import sys, json; import {module}; "
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in {'openai', 'griffe', 'starlette', 'uvicorn', 'rich', 'trafilatura'})))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == []
+
+
+def test_exports_resolve() -> None:
+    import agentkit
+
+    missing = [name for name in agentkit.__all__ if getattr(agentkit, name, None) is None]
+    assert missing == []

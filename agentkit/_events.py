@@ -1,0 +1,83 @@
+"""The typed events ``Agent.run_stream`` yields.
+
+Plain frozen dataclasses: a UI matches on the class (``match event: case TextDelta(text=t): ...``).
+The last event of every successful run is ``RunDone``, which carries the ``RunResult``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._agent import RunResult
+    from ._wire import Usage
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (thinking mode), shown to the user as it arrives."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the answer's text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallStarted:
+    """The model began a tool call; its arguments follow as ``ToolArgumentsDelta`` events."""
+
+    tool_call_id: str
+    name: str
+    index: int
+
+
+@dataclass(frozen=True)
+class ToolArgumentsDelta:
+    """A piece of a tool call's JSON arguments, as the model writes them."""
+
+    tool_call_id: str
+    index: int
+    delta: str
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """A tool call was answered; ``content`` is the ``tool`` message sent to the model."""
+
+    tool_call_id: str
+    name: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class ModelResponseDone:
+    """One model response is complete: the assistant message as stored in history, and its usage."""
+
+    message: dict[str, Any]
+    usage: Usage | None
+    finish_reason: str | None
+
+
+@dataclass(frozen=True)
+class RunDone:
+    """The run finished; ``result`` is what ``Agent.run`` would have returned."""
+
+    result: RunResult[Any]
+
+
+StreamEvent = (
+    ReasoningDelta
+    | TextDelta
+    | ToolCallStarted
+    | ToolArgumentsDelta
+    | ToolResult
+    | ModelResponseDone
+    | RunDone
+)

@@ -171,3 +171,7 @@ class ToolArgumentError(AgentkitError):
 
 class ApprovalRequiredError(UserError):
     """A tool needs approval but the agent was given no approval callback."""
+
+
+class SessionError(AgentkitError):
+    """A conversation session could not be read or written (a corrupt, locked or unwritable file)."""

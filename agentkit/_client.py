@@ -1,0 +1,396 @@
+"""DeepSeek's HTTP API as typed async calls: chat (plain and streamed), FIM, models, balance.
+
+Requests are the plain dicts of ``_wire`` serialised once, byte-stable, so the agent's history keeps
+hitting the context cache. Responses are validated straight from bytes. Everything transient
+(429/500/503, dropped connections, timeouts, empty bodies, stalled streams) becomes a typed, retryable
+error that the retry loop handles; everything else raises at once with the documented remedy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import anyio
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from ._errors import (
+    STATUS_ERRORS,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    EmptyResponseError,
+    StreamIdleTimeoutError,
+    UserError,
+)
+from ._retry import RetryPolicy, parse_retry_after
+from ._sse import SSEDecoder, StreamAssembler, error_from_payload, parse_chunks
+from ._wire import (
+    Balance,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatRequest,
+    ErrorBody,
+    FIMCompletion,
+    FIMRequest,
+    ModelList,
+)
+
+DEFAULT_BASE_URL = "https://api.deepseek.com"
+DEFAULT_TIMEOUT = httpx.Timeout(connect=15.0, read=900.0, write=60.0, pool=None)
+"""Long read timeout: while a request waits for the model, DeepSeek holds it for up to 10-30 minutes,
+sending only keep-alives. A silent stream is caught by ``stream_idle_timeout`` instead."""
+
+logger = logging.getLogger("agentkit")
+
+_M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
+
+
+def split_base_url(base_url: str) -> tuple[str, str]:
+    """``(plain, beta)`` base URLs from whatever the user gave: the root, ``/v1`` or ``/beta``."""
+    base = base_url.rstrip("/")
+    if base.endswith("/beta"):
+        return base[:-5], base
+    if base.endswith("/v1"):
+        return base, base[:-3] + "/beta"
+    return base, base + "/beta"
+
+
+def needs_beta(request: ChatRequest) -> bool:
+    """Prefix completion (last message ``prefix: true``) and strict tools only work on ``/beta``."""
+    messages = request["messages"]
+    if messages and cast(Mapping[str, Any], messages[-1]).get("prefix"):
+        return True
+    tools = request.get("tools")
+    return bool(tools) and any(t["function"].get("strict") for t in tools or ())
+
+
+def dumps(body: Mapping[str, Any]) -> bytes:
+    """The one serialisation of request bodies: compact, UTF-8, key order kept (byte-stable)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class _Secret:
+    """Holds the API key so that no repr, log line or traceback variable dump can show it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+
+class DeepSeekClient:
+    """Async client for DeepSeek's API (and other OpenAI-compatible servers).
+
+    ``api_key`` and ``base_url`` default to ``DEEPSEEK_API_KEY`` and ``DEEPSEEK_BASE_URL``. Pass your
+    own ``http_client`` to share a pool or use a test transport; the client then leaves closing it to you.
+    ``retry`` (a ``RetryPolicy``) may be replaced or tuned after construction.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = 2,
+        timeout: float | httpx.Timeout | None = None,
+        stream_idle_timeout: float | None = 300.0,
+    ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("DEEPSEEK_API_KEY")
+        if not api_key and http_client is None:
+            raise UserError("no API key: set DEEPSEEK_API_KEY or pass api_key=")
+        self._key = _Secret(api_key or "")
+        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        self.base_url, self.beta_url = split_base_url(
+            base_url or os.environ.get("DEEPSEEK_BASE_URL") or DEFAULT_BASE_URL
+        )
+        self.retry = RetryPolicy(max_retries=max_retries)
+        self.stream_idle_timeout = stream_idle_timeout
+        request_timeout = httpx.Timeout(timeout) if isinstance(timeout, (int, float)) else timeout
+        self._owns_http = http_client is None
+        if http_client is None:
+            http_client = httpx.AsyncClient(
+                timeout=request_timeout or DEFAULT_TIMEOUT,
+                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
+            )
+        self._http = http_client
+        self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
+
+    def __repr__(self) -> str:
+        return f"DeepSeekClient(base_url={self.base_url!r}, max_retries={self.retry.max_retries})"
+
+    async def __aenter__(self) -> DeepSeekClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Closes the HTTP client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    # ------------------------------------------------------------------ endpoints
+
+    async def chat(self, request: ChatRequest) -> ChatCompletion:
+        """``POST /chat/completions`` without streaming (``/beta`` when the request needs it)."""
+        if request.get("stream"):
+            request = cast(ChatRequest, {**request, "stream": False})
+        url = (self.beta_url if needs_beta(request) else self.base_url) + "/chat/completions"
+        return await self._call(ChatCompletion, "POST", url, dumps(request))
+
+    def chat_stream(self, request: ChatRequest) -> ChatStream:
+        """Streamed chat: ``async with client.chat_stream(req) as s: async for chunk in s: ...``.
+
+        Usage is asked for (``stream_options.include_usage``) unless the request says otherwise.
+        """
+        body: dict[str, Any] = {**request, "stream": True}
+        if "stream_options" not in body:
+            body["stream_options"] = {"include_usage": True}
+        url = (self.beta_url if needs_beta(request) else self.base_url) + "/chat/completions"
+        return ChatStream(self, url, dumps(body))
+
+    async def fim(self, request: FIMRequest) -> FIMCompletion:
+        """``POST /beta/completions``: fill in the middle between ``prompt`` and ``suffix``."""
+        return await self._call(FIMCompletion, "POST", self.beta_url + "/completions", dumps(request))
+
+    async def list_models(self) -> ModelList:
+        return await self._call(ModelList, "GET", self.base_url + "/models", None)
+
+    async def get_balance(self) -> Balance:
+        return await self._call(Balance, "GET", self.base_url + "/user/balance", None)
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _call(self, model: type[_M], method: str, url: str, content: bytes | None) -> _M:
+        async def attempt() -> _M:
+            response = await self._send(method, url, content, stream=False)
+            body = response.content
+            if not body.strip():
+                raise EmptyResponseError(f"{method} {url} answered 200 with an empty body")
+            try:
+                return model.model_validate_json(body)
+            except ValidationError as exc:
+                raise self._invalid_body(model, body, exc) from exc
+
+        return await self.with_retries(attempt)
+
+    async def with_retries(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """Runs ``attempt`` until it succeeds, fails for good, or the retry budget is spent."""
+        retry = self.retry
+        tries = 0
+        while True:
+            try:
+                return await attempt()
+            except APIError as error:
+                if not retry.should_retry(error, tries):
+                    raise
+                delay = retry.delay(error, tries)
+                tries += 1
+                logger.info(
+                    "retry %d of %d in %.2fs after %s", tries, retry.max_retries, delay, type(error).__name__
+                )
+                await retry.sleep(delay)
+
+    async def _send(self, method: str, url: str, content: bytes | None, *, stream: bool) -> httpx.Response:
+        """One HTTP exchange; error statuses and transport failures become typed errors."""
+        headers = self._headers
+        if self._key.value:
+            headers = {**headers, "Authorization": "Bearer " + self._key.value}
+        request = self._http.build_request(
+            method, url, content=content, headers=headers, timeout=self._timeout
+        )
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:
+            logger.debug("%s %s (%d bytes)", method, url, len(content or b""))
+            started = time.perf_counter()
+        try:
+            response = await self._http.send(request, stream=stream)
+            if response.status_code >= 400 and stream:
+                await response.aread()
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(f"{method} {url} timed out ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise APIConnectionError(
+                self._scrub(f"{method} {url} failed: {type(exc).__name__}: {exc}")
+            ) from None
+        if debug:
+            logger.debug(
+                "%s %s -> %d in %.3fs", method, url, response.status_code, time.perf_counter() - started
+            )
+        if response.status_code >= 400:
+            if stream:
+                await response.aclose()
+            raise self._status_error(response)
+        return response
+
+    def _status_error(self, response: httpx.Response) -> APIError:
+        status = response.status_code
+        text = self._scrub(response.content.decode("utf-8", "replace"))
+        body: Any = text
+        message = ""
+        try:
+            parsed = ErrorBody.model_validate_json(text)
+            message = parsed.error.message
+            body = parsed.model_dump()
+        except ValidationError:
+            message = text.strip()[:500]
+        message = message or response.reason_phrase or "error"
+        retry_after = parse_retry_after(response.headers)
+        cls = STATUS_ERRORS.get(status)
+        if cls is None:
+            return APIStatusError(message, status=status, body=body, retry_after=retry_after)
+        return cls(message, body=body, retry_after=retry_after)
+
+    def _invalid_body(self, model: type[BaseModel], body: bytes, exc: ValidationError) -> APIError:
+        if body.lstrip().startswith(b'{"error"'):
+            return error_from_payload(body.strip())
+        text = self._scrub(body.decode("utf-8", "replace").strip())
+        sample = text if len(text) <= 300 else text[:300] + "..."
+        return APIError(
+            f"the response is not a valid {model.__name__} ({exc.error_count()} errors): {sample}"
+        )
+
+    def _scrub(self, text: str) -> str:
+        key = self._key.value
+        return text.replace(key, "<api key>") if key and key in text else text
+
+
+class ChatStream:
+    """A streamed chat completion: iterate for chunks, then read ``completion``.
+
+    Opening it (``async with``, or the first ``async for``) sends the request and waits for the first
+    chunk; failures up to that point are retried, since nothing has reached the caller yet. After that,
+    a dropped or stalled stream raises (``StreamIdleTimeoutError`` after ``stream_idle_timeout`` seconds
+    without a byte, keep-alives included) and the caller decides.
+    """
+
+    def __init__(self, client: DeepSeekClient, url: str, content: bytes) -> None:
+        self._client = client
+        self._url = url
+        self._content = content
+        self._response: httpx.Response | None = None
+        self._reads: AsyncIterator[bytes] | None = None
+        self._decoder = SSEDecoder()
+        self._pending: list[ChatCompletionChunk] = []
+        self._eof = False
+        self._assembler = StreamAssembler()
+        self._completion: ChatCompletion | None = None
+
+    @property
+    def completion(self) -> ChatCompletion:
+        """The assembled message, identical to what the same request returns without streaming."""
+        if self._completion is None:
+            raise UserError("the stream has not been read to the end yet")
+        return self._completion
+
+    async def __aenter__(self) -> ChatStream:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            await response.aclose()
+
+    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[ChatCompletionChunk]:
+        opened_here = self._response is None
+        if opened_here:
+            if self._completion is not None or self._eof:
+                raise UserError("this stream was already read; call chat_stream() again")
+            await self._open()
+        try:
+            assembler, decoder = self._assembler, self._decoder
+            while True:
+                if self._pending:
+                    pending, self._pending = self._pending, []
+                    for chunk in pending:
+                        assembler.add(chunk)
+                        yield chunk
+                if decoder.done or self._eof:
+                    break
+                await self._read()
+            if not decoder.done and not assembler.finished:
+                raise APIConnectionError(
+                    "the stream ended before it was complete (no [DONE], no finish_reason)"
+                )
+            self._completion = assembler.completion()
+            logger.debug("stream %s done", self._url)
+        finally:
+            if opened_here:
+                await self.aclose()
+
+    async def _open(self) -> None:
+        if self._response is not None:
+            return
+        await self._client.with_retries(self._attempt)
+
+    async def _attempt(self) -> None:
+        self._decoder, self._pending, self._eof = SSEDecoder(), [], False
+        response = await self._client._send("POST", self._url, self._content, stream=True)
+        self._response = response
+        try:
+            if response.headers.get("content-type", "").startswith("application/json"):
+                body = (await response.aread()).strip()
+                if body.startswith(b'{"error"'):
+                    raise error_from_payload(body, response.status_code)
+                raise APIError(f"expected an event stream, got JSON: {body[:200].decode('utf-8', 'replace')}")
+            self._reads = response.aiter_bytes()
+            while not self._pending and not self._eof and not self._decoder.done:
+                await self._read()
+            if not self._pending:
+                raise EmptyResponseError("the stream ended before its first chunk")
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def _read(self) -> None:
+        """One read from the network, decoded into pending chunks; sets ``_eof`` at the end."""
+        assert self._reads is not None
+        idle = self._client.stream_idle_timeout
+        try:
+            if idle is None:
+                raw = await self._reads.__anext__()
+            else:
+                with anyio.move_on_after(idle):
+                    raw = await self._reads.__anext__()
+                    idle = None
+                if idle is not None:
+                    raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s")
+        except StopAsyncIteration:
+            self._eof = True
+            payloads = self._decoder.close()
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise APIConnectionError(f"the stream broke: {type(exc).__name__}: {exc}") from None
+        else:
+            payloads = self._decoder.feed(raw)
+        for payload in payloads:
+            self._pending.extend(parse_chunks(payload))
+
+
+__all__ = ["ChatStream", "DeepSeekClient", "RetryPolicy"]

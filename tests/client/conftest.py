@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from client_wire import API_KEY, Server, Sleeps  # noqa: E402
+from client_wire import API_KEY, Server, Sleeps
 
-from agentkit._client import DeepSeekClient  # noqa: E402
+from agentkit._client import DeepSeekClient
 
 
 @pytest.fixture

@@ -1,0 +1,290 @@
+"""From a function's signature and docstring to a JSON Schema and an argument validator.
+
+Built once per tool at decoration time: a pydantic model (``create_model``) holds one field per parameter,
+so pydantic both writes the JSON Schema and validates the model's arguments with the same rules. Each field
+is named ``p0``, ``p1``... internally, with the parameter's name as its alias, so a parameter may be called
+``json``, ``model_config`` or ``schema`` without clashing with ``BaseModel``'s own attributes.
+
+The schema is normalised (titles dropped, keys in one fixed order) so that its serialisation is the same
+bytes every time and on every pydantic version we support: request prefixes stay cache-friendly.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import typing
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, cast, get_args, get_origin
+
+import docstring_parser
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic.errors import PydanticUserError
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import PydanticJsonSchemaWarning
+from pydantic_core import PydanticSerializationError, to_jsonable_python
+
+from ._context import RunContext
+from ._errors import ToolDefinitionError
+from ._strict import to_strict
+
+# Key order of every schema object we emit; keys not listed follow in alphabetical order.
+_ORDER = (
+    "type", "description", "$ref", "enum", "const", "format", "pattern",
+    "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength",
+    "items", "prefixItems", "minItems", "maxItems", "uniqueItems",
+    "properties", "required", "additionalProperties", "anyOf", "oneOf", "allOf", "default", "$defs",
+)  # fmt: skip
+_RANK = {key: rank for rank, key in enumerate(_ORDER)}
+_SCHEMA_MAPS = frozenset(
+    {"properties", "$defs", "$def", "definitions", "patternProperties", "dependentSchemas"}
+)
+_SCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
+_SCHEMA_ONE = frozenset(
+    {"items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else"}
+)
+
+_MAX_ERRORS = 8
+_MAX_SHOWN = 80
+
+
+@dataclass(frozen=True)
+class FunctionSchema:
+    """What a tool knows about its function: the wire schema and how to validate arguments for it."""
+
+    description: str
+    parameters: dict[str, Any]
+    model: type[BaseModel]
+    fields: tuple[tuple[str, str], ...]
+    """(internal field name, parameter name) for every parameter the model fills, in signature order."""
+    context_param: str | None
+    positional_only: frozenset[str]
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate decoded JSON arguments; returns ``{parameter: value}``. Raises ``ValidationError``."""
+        instance = self.model.model_validate(data)
+        return {param: getattr(instance, field) for field, param in self.fields}
+
+
+def build_function_schema(
+    func: Callable[..., Any],
+    *,
+    name: str,
+    description: str | None,
+    strict: bool,
+    localns: dict[str, Any] | None = None,
+) -> FunctionSchema:
+    """Build the schema of ``func``; raises ToolDefinitionError naming the parameter and the fix."""
+    target = _annotated_target(func)
+    summary, param_docs = parse_docstring(target.__doc__)
+    signature = inspect.signature(func)
+    hints = _type_hints(target, name, localns)
+
+    fields: dict[str, Any] = {}
+    names: list[tuple[str, str]] = []
+    context_param: str | None = None
+    positional_only: set[str] = set()
+    for index, (pname, param) in enumerate(signature.parameters.items()):
+        where = f"Tool {name!r}, parameter {pname!r}"
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            star = "*" if param.kind is param.VAR_POSITIONAL else "**"
+            raise ToolDefinitionError(
+                f"{where}: {star}{pname} is not supported, because the model must know every argument by "
+                f"name. Declare each argument as a typed parameter, or take one pydantic model."
+            )
+        hint = hints.get(pname, Any)
+        if _is_run_context(hint):
+            if context_param is not None:
+                raise ToolDefinitionError(f"{where}: only one parameter may be a RunContext")
+            context_param = pname
+            continue
+        if index == 0 and pname in ("self", "cls") and param.annotation is param.empty:
+            raise ToolDefinitionError(
+                f"{where}: this looks like a method. Decorate a plain function, or pass the bound method "
+                f"(tool(instance.method))."
+            )
+        if param.kind is param.POSITIONAL_ONLY:
+            positional_only.add(pname)
+        field = f"p{index}"
+        fields[field] = (_field_annotation(hint, param_docs.get(pname), pname), _default(param, where))
+        names.append((field, pname))
+
+    model = _create_model(name, fields, hints, signature)
+    parameters = normalize(_json_schema(model, name))
+    if strict:
+        parameters = normalize(to_strict(parameters, tool_name=name))
+    return FunctionSchema(
+        description=summary if description is None else description,
+        parameters=parameters,
+        model=model,
+        fields=tuple(names),
+        context_param=context_param,
+        positional_only=frozenset(positional_only),
+    )
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """Summary (short and long description) and per-parameter descriptions, in any style
+    docstring-parser knows (Google, NumPy, reST, Epydoc). A missing or odd docstring is never an error."""
+    if not doc or not doc.strip():
+        return "", {}
+    try:
+        parsed = docstring_parser.parse(doc)
+    except docstring_parser.ParseError:
+        return inspect.cleandoc(doc), {}
+    parts = [part.strip() for part in (parsed.short_description, parsed.long_description) if part]
+    params = {
+        p.arg_name: p.description.strip() for p in parsed.params if p.description and p.description.strip()
+    }
+    return "\n\n".join(parts), params
+
+
+def normalize(node: dict[str, Any]) -> dict[str, Any]:
+    """Copy of a schema with ``title`` keys dropped and keys in one fixed order, at every depth."""
+    out: dict[str, Any] = {}
+    for key in sorted(node, key=lambda k: (_RANK.get(k, len(_ORDER)), k)):
+        value = node[key]
+        if key == "title" and isinstance(value, str):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            value = {k: normalize(v) if isinstance(v, dict) else v for k, v in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            value = [normalize(v) if isinstance(v, dict) else v for v in value]
+        elif key in _SCHEMA_ONE and isinstance(value, dict):
+            value = normalize(value)
+        out[key] = value
+    return out
+
+
+def format_validation_error(tool_name: str, error: ValidationError, schema: FunctionSchema) -> str:
+    """A compact message for the model: which argument, what was wrong, what was given."""
+    errors = error.errors(include_url=False)
+    lines = [f"Invalid arguments for tool {tool_name!r}:"]
+    for item in errors[:_MAX_ERRORS]:
+        where = _location(item["loc"])
+        kind = item["type"]
+        if kind == "missing":
+            lines.append(f"- {where}: required, but missing")
+        elif kind == "extra_forbidden" and len(item["loc"]) == 1:
+            accepted = ", ".join(param for _, param in schema.fields) or "none"
+            lines.append(f"- {where}: unexpected argument (the arguments are: {accepted})")
+        else:
+            lines.append(f"- {where}: {item['msg']}; got {_show(item['input'])}")
+    if len(errors) > _MAX_ERRORS:
+        lines.append(f"- ... and {len(errors) - _MAX_ERRORS} more")
+    lines.append("Call the tool again with corrected arguments.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _annotated_target(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The object whose ``__doc__`` and annotations describe ``func`` (partials and callable objects)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.isfunction(func) or inspect.ismethod(func):
+        return func
+    call = getattr(type(func), "__call__", None)  # noqa: B004 (the method itself is what we want)
+    return call if call is not None and not inspect.isclass(func) else func
+
+
+def _type_hints(target: Callable[..., Any], name: str, localns: dict[str, Any] | None) -> dict[str, Any]:
+    namespace = dict(localns or {})
+    if "RunContext" not in getattr(target, "__globals__", {}):
+        namespace.setdefault("RunContext", RunContext)  # imported only under TYPE_CHECKING is fine too
+    try:
+        return typing.get_type_hints(target, localns=namespace, include_extras=True)
+    except Exception as exc:  # NameError, or a TypeError from a bad annotation
+        raise ToolDefinitionError(
+            f"Tool {name!r}: cannot resolve the type annotations ({type(exc).__name__}: {exc}). "
+            f"Define or import the types at module level, not only under TYPE_CHECKING."
+        ) from exc
+
+
+def _is_run_context(hint: Any) -> bool:
+    if get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    return hint is RunContext or get_origin(hint) is RunContext
+
+
+def _field_annotation(hint: Any, doc: str | None, pname: str) -> Any:
+    """Annotated[...] with, in merge order: the docstring's description, the user's own metadata (so a
+    ``Field(description=...)`` wins over the docstring), then our alias."""
+    base, user_metadata = (
+        (get_args(hint)[0], get_args(hint)[1:]) if get_origin(hint) is Annotated else (hint, ())
+    )
+    metadata = [Field(description=doc)] if doc else []
+    arguments = (base, *metadata, *user_metadata, Field(alias=pname))
+    return cast(Any, Annotated)[arguments]
+
+
+def _default(param: inspect.Parameter, where: str) -> Any:
+    if param.default is param.empty:
+        return ...
+    if isinstance(param.default, FieldInfo):
+        return param.default
+    try:
+        to_jsonable_python(param.default)
+    except PydanticSerializationError as exc:
+        raise ToolDefinitionError(
+            f"{where}: the default value {param.default!r} cannot be written as JSON for the schema. "
+            f"Use a JSON value (str, number, bool, None, list, dict) as the default, e.g. None, and build "
+            f"the object inside the function."
+        ) from exc
+    return param.default
+
+
+def _create_model(
+    name: str, fields: dict[str, Any], hints: dict[str, Any], signature: inspect.Signature
+) -> type[BaseModel]:
+    try:
+        return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    except (PydanticUserError, TypeError, ValueError) as exc:
+        raise _culprit(name, hints, signature, exc) from exc
+
+
+def _json_schema(model: type[BaseModel], name: str) -> dict[str, Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PydanticJsonSchemaWarning)
+        try:
+            return model.model_json_schema()
+        except (PydanticUserError, PydanticJsonSchemaWarning, TypeError, ValueError) as exc:
+            raise ToolDefinitionError(
+                f"Tool {name!r}: cannot describe its parameters as JSON Schema: {exc}"
+            ) from exc
+
+
+def _culprit(
+    name: str, hints: dict[str, Any], signature: inspect.Signature, exc: Exception
+) -> ToolDefinitionError:
+    """Find which parameter's type pydantic cannot handle (only on the error path, so cost is no matter)."""
+    for pname in signature.parameters:
+        hint = hints.get(pname, Any)
+        if _is_run_context(hint):
+            continue
+        try:
+            TypeAdapter(hint).json_schema()
+        except Exception:
+            shown = getattr(hint, "__qualname__", None) or repr(hint)
+            return ToolDefinitionError(
+                f"Tool {name!r}, parameter {pname!r}: its type {shown} cannot be described as JSON Schema. "
+                f"Use JSON-friendly types (str, int, float, bool, list, dict, Literal, Enum, pydantic "
+                f"models, dataclasses, TypedDicts); pass other objects through RunContext deps."
+            )
+    return ToolDefinitionError(f"Tool {name!r}: cannot build its argument model: {exc}")
+
+
+def _location(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "arguments"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -31,7 +32,9 @@ class Server:
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         item = self.responses[min(len(self.requests), len(self.responses)) - 1]
-        return item(request) if callable(item) else item
+        if callable(item):
+            return item(request)
+        return httpx.Response(item.status_code, headers=item.headers, stream=item.stream)
 
     @property
     def bodies(self) -> list[Any]:
@@ -57,20 +60,29 @@ def sse(*events: dict[str, Any] | str, done: bool = True) -> bytes:
     return "".join(parts).encode()
 
 
-def stream_response(body: bytes | Iterable[bytes], status: int = 200) -> httpx.Response:
-    content: Any = body if isinstance(body, bytes) else _AsyncBytes(list(body))
-    return httpx.Response(
-        status, headers={"content-type": "text/event-stream; charset=utf-8"}, content=content
-    )
+def stream_response(body: bytes | Iterable[bytes | Exception], status: int = 200) -> httpx.Response:
+    """An event-stream response; an iterable body arrives as separate reads."""
+    parts = [body] if isinstance(body, bytes) else list(body)
+    headers = {"content-type": "text/event-stream; charset=utf-8"}
+    return httpx.Response(status, headers=headers, stream=_AsyncBytes(parts))
 
 
 class _AsyncBytes(httpx.AsyncByteStream):
-    def __init__(self, parts: list[bytes]) -> None:
+    """A body sent in separate reads; ``STALL`` as a part makes the server go silent there for good."""
+
+    def __init__(self, parts: list[bytes | Exception]) -> None:
         self.parts = parts
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for part in self.parts:
+            if part is STALL:
+                await anyio.sleep_forever()
+            if isinstance(part, Exception):
+                raise part
             yield part
+
+
+STALL = b"<stall>"
 
 
 def chunk(

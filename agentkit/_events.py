@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._agent import RunResult
-    from ._wire import Usage
+    from ._wire import ChatCompletionChunk, Usage
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,25 @@ StreamEvent = (
     | ModelResponseDone
     | RunDone
 )
+
+
+def chunk_events(chunk: ChatCompletionChunk, call_ids: dict[int, str]) -> list[StreamEvent]:
+    """The events one streamed chunk carries; ``call_ids`` maps tool-call index to id across chunks
+    (only a call's first fragment has its id and name)."""
+    events: list[StreamEvent] = []
+    for choice in chunk.choices:
+        delta = choice.delta
+        if delta.reasoning_content:
+            events.append(ReasoningDelta(delta.reasoning_content))
+        if delta.content:
+            events.append(TextDelta(delta.content))
+        for call in delta.tool_calls or ():
+            function = call.function
+            if call.id is not None:
+                call_ids[call.index] = call.id
+                events.append(ToolCallStarted(call.id, (function.name or "") if function else "", call.index))
+            if function is not None and function.arguments:
+                events.append(
+                    ToolArgumentsDelta(call_ids.get(call.index, ""), call.index, function.arguments)
+                )
+    return events

@@ -28,7 +28,9 @@ class Profile:
     thinking_default: bool = False
     """Thinking is on when the request does not say (V4: on)."""
     thinking_models: frozenset[str] = frozenset()
-    """Model ids that always think, whatever the switch says (``deepseek-reasoner`` before V4)."""
+    """Model ids that always think, whatever the switch says (``deepseek-reasoner``)."""
+    thinking_defaults: Mapping[str, bool] = field(default_factory=dict)
+    """Model ids whose default differs from ``thinking_default`` (V4 serves ``deepseek-chat`` without it)."""
     thinking_rejects: frozenset[str] = frozenset()
     """Request parameters that thinking mode answers with an error."""
     thinking_tool_choices: frozenset[str] | None = None
@@ -49,7 +51,9 @@ class Profile:
         """Whether a request to ``model`` with ``thinking`` (None: not set) runs in thinking mode."""
         if model in self.thinking_models:
             return True
-        return self.thinking_default if thinking is None else thinking
+        if thinking is None:
+            return self.thinking_defaults.get(model, self.thinking_default)
+        return thinking
 
     def output_limit(self, thinking: bool) -> int | None:
         if thinking and self.max_output_tokens_thinking is not None:
@@ -67,6 +71,8 @@ DEEPSEEK_V4 = Profile(
     reasoning_replay="all-with-tools",
     thinking_param=True,
     thinking_default=True,
+    thinking_models=frozenset({"deepseek-reasoner"}),
+    thinking_defaults={"deepseek-chat": False},
     thinking_rejects=_THINKING_REJECTS,
     thinking_tool_choices=frozenset({"none", "auto"}),
     context_length=1_000_000,

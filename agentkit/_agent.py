@@ -1,0 +1,395 @@
+"""``Agent`` and the agent loop.
+
+The loop is ``Agent._loop``, one async generator read top to bottom:
+
+1. start: load the session (or take ``history``), add the instructions and the user prompt;
+2. repeat: check limits, build the request (the profile decides which reasoning goes back), ask the
+   model (streamed or not), add up usage and cost;
+3. if the model called tools: answer every call concurrently (``_toolcalls``), append the assistant
+   message and its answers as one step, and go round again;
+4. otherwise the answer is final: continue it if it was cut at ``max_tokens``, validate it into
+   ``output_type`` (sending errors back for a retry), and finish with ``RunDone``.
+
+After every completed step the new messages go to the session, so a crash loses nothing finished.
+``run`` and ``run_sync`` drain the same generator that ``run_stream`` hands to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, Literal
+
+import anyio
+import httpx
+from typing_extensions import TypedDict, TypeVar, Unpack
+
+from ._client import DeepSeekClient
+from ._context import DepsT, RunContext
+from ._errors import (
+    APIError,
+    ApprovalRequiredError,
+    MaxTurnsExceeded,
+    OutputValidationError,
+    RunError,
+    ToolRetriesExceeded,
+    UserError,
+)
+from ._events import ModelResponseDone, RunDone, StreamEvent, ToolResult, chunk_events
+from ._messages import assistant_message, joined
+from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
+from ._profiles import Profile, get_profile
+from ._request import RequestPlan
+from ._settings import ModelSettings, merge_settings
+from ._toolcalls import Answer, Approve, CallRunner, answer_calls
+from ._toolset import Toolset
+from ._usage import RunUsage, UsageLimits
+
+if TYPE_CHECKING:
+    from ._session import Session
+    from ._tool import Tool
+    from ._wire import ToolCall
+
+OutputT = TypeVar("OutputT", default=str)
+
+
+class RunOptions(TypedDict, total=False):
+    """Keyword arguments of ``run``, ``run_sync`` and ``run_stream``."""
+
+    history: Sequence[dict[str, Any]] | None
+    """Earlier messages (e.g. ``result.messages``) to continue from."""
+    session: Session | None
+    """Alternative to ``history``: loaded at the start; each completed step is appended to it."""
+    deps: Any
+    """Passed to tools as ``RunContext.deps``."""
+    settings: ModelSettings | None
+    """Override the agent's settings for this run, key by key."""
+    usage_limits: UsageLimits | None
+    approve: Approve | None
+    """Called before each ``requires_approval`` tool call: ``approve(name, arguments) -> bool``."""
+
+
+@dataclass
+class RunResult(Generic[OutputT]):
+    """What a run produced."""
+
+    output: OutputT
+    """The final answer: ``str``, or an instance of the agent's ``output_type``."""
+    messages: list[dict[str, Any]]
+    """The whole conversation as OpenAI-format dicts (reasoning kept), ready to pass as ``history=``."""
+    usage: RunUsage = field(default_factory=RunUsage)
+    """Summed over this run's requests, with cache hits and cost."""
+    new_message_index: int = 0
+    """Where this run's messages start in ``messages``."""
+
+    def new_messages(self) -> list[dict[str, Any]]:
+        return self.messages[self.new_message_index :]
+
+
+@dataclass
+class _Run:
+    """The state of one run."""
+
+    messages: list[dict[str, Any]]
+    session: Session | None
+    usage: RunUsage = field(default_factory=RunUsage)
+    tool_failures: dict[str, int] = field(default_factory=dict)
+    output_failures: int = 0
+    final_only: bool = False
+    """A limit ran out and ``end_strategy="final_answer"``: the next request forbids tool calls."""
+
+    async def commit(self, step: list[dict[str, Any]]) -> None:
+        """Append one completed step to the conversation and the session (durable when this returns)."""
+        self.messages.extend(step)
+        if self.session is not None and step:
+            await self.session.append(step)
+
+
+class Agent(Generic[DepsT, OutputT]):
+    """A model, its tools and instructions; run it with ``run``, ``run_sync`` or ``run_stream``."""
+
+    def __init__(
+        self,
+        model: str = "deepseek-chat",
+        *,
+        tools: Sequence[Tool | Callable[..., Any]] | Toolset = (),
+        instructions: str | None = None,
+        output_type: type[OutputT] = str,  # type: ignore[assignment]
+        max_turns: int = 20,
+        deps_type: type[DepsT] | None = None,
+        settings: ModelSettings | None = None,
+        profile: str | Profile | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        usage_limits: UsageLimits | None = None,
+        approve: Approve | None = None,
+        tool_retries: int = 2,
+        output_retries: int = 2,
+        tool_timeout: float | None = None,
+        tool_threads: int = 16,
+        length_continuations: int = 0,
+        end_strategy: Literal["error", "final_answer"] = "error",
+    ) -> None:
+        """See the attributes of the same names. ``tool_retries``: how many failed calls a tool may have
+        per run (``@tool(retries=...)`` overrides it); ``length_continuations``: how many times an answer
+        cut at ``max_tokens`` is continued with prefix completion; ``end_strategy="final_answer"``: when
+        ``max_turns`` or a retry budget runs out, ask once more without tools instead of raising."""
+        self.model = model
+        self.toolset = tools if isinstance(tools, Toolset) else Toolset(*tools)
+        self.instructions = instructions
+        self.output = OutputSpec.of(output_type)
+        self.max_turns = max_turns
+        self.settings: ModelSettings = settings or {}
+        self.profile = get_profile(profile if profile is not None else model)
+        self.usage_limits = usage_limits
+        self.approve = approve
+        self.tool_retries, self.output_retries = tool_retries, output_retries
+        self.tool_timeout, self.tool_threads = tool_timeout, tool_threads
+        self.length_continuations, self.end_strategy = length_continuations, end_strategy
+        self._api_key, self._base_url, self._http_client = api_key, base_url, http_client
+        self._shared_client: DeepSeekClient | None = None
+        if len(self.toolset) + (not self.output.is_text) > self.profile.max_tools:
+            raise UserError(f"{len(self.toolset)} tools, the API accepts at most {self.profile.max_tools}")
+        if OUTPUT_TOOL in self.toolset and not self.output.is_text:
+            raise UserError(f"a tool named {OUTPUT_TOOL!r} clashes with the structured-output tool")
+        self._output_tool = None if self.output.is_text or not self.toolset else self.output
+        """The output spec when answers come through the output tool (structured output with tools)."""
+        self._tool_defs = [
+            *self.toolset.schemas,
+            *([self.output.tool_definition()] if self._output_tool else []),
+        ]
+
+    # ------------------------------------------------------------------ entry points
+
+    async def run(self, prompt: str | None = None, **options: Unpack[RunOptions]) -> RunResult[OutputT]:
+        """Run to the final answer. ``prompt=None`` continues ``history``/``session`` as it stands
+        (e.g. after a crash). See ``RunOptions`` for the keyword arguments."""
+        async for event in self._loop(prompt, options, stream=False):
+            if isinstance(event, RunDone):
+                return event.result
+        raise AssertionError("the loop ended without RunDone")  # pragma: no cover
+
+    def run_stream(
+        self, prompt: str | None = None, **options: Unpack[RunOptions]
+    ) -> AsyncIterator[StreamEvent]:
+        """``run``, as typed events: reasoning and text deltas, tool calls and results, one
+        ``ModelResponseDone`` per response, and last ``RunDone`` carrying ``.result``."""
+        return self._loop(prompt, options, stream=True)
+
+    def run_sync(self, prompt: str | None = None, **options: Unpack[RunOptions]) -> RunResult[OutputT]:
+        """``run`` for synchronous code.
+
+        Outside an event loop it runs one with ``anyio.run``. In a thread that is already running an
+        event loop (Jupyter, an async web handler) a nested loop cannot run, so the run goes to a fresh
+        worker thread with its own event loop while this thread waits for it: the run never needs the
+        blocked loop, so it cannot deadlock. (Objects bound to the outer loop, such as an
+        ``http_client`` used there, cannot be shared with that run; prefer ``await agent.run``.)
+        """
+        call = partial(self.run, prompt, **options)
+        if not _in_event_loop():
+            return anyio.run(call)
+        with ThreadPoolExecutor(1, thread_name_prefix="agentkit-run-sync") as pool:
+            return pool.submit(anyio.run, call).result()
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _loop(
+        self, prompt: str | None, options: RunOptions, *, stream: bool
+    ) -> AsyncIterator[StreamEvent]:
+        approve = options.get("approve") or self.approve
+        limits = options.get("usage_limits") or self.usage_limits
+        history, session, deps = options.get("history"), options.get("session"), options.get("deps")
+        if approve is None and any(t.requires_approval for t in self.toolset):
+            names = [t.name for t in self.toolset if t.requires_approval]
+            raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
+        settings = merge_settings(self.settings, options.get("settings"))
+        json_mode = not self.output.is_text and not self.toolset and self.profile.json_mode
+        plan = RequestPlan.build(self.model, self.profile, settings, self._tool_defs, json_mode=json_mode)
+        pricing = self.profile.pricing_for(self.model)
+
+        # 1. The conversation so far, then this run's instructions and prompt as the first step.
+        if session is not None:
+            if history is not None:
+                raise UserError("pass history= or session=, not both")
+            history = await session.load()
+        run = _Run(list(history or ()), session)
+        start = len(run.messages)
+        first: list[dict[str, Any]] = []
+        system = self._system_prompt()
+        if system and not (run.messages and run.messages[0]["role"] == "system"):
+            first.append({"role": "system", "content": system})
+        if prompt is not None:
+            first.append({"role": "user", "content": prompt})
+        elif not run.messages or run.messages[-1]["role"] == "assistant":
+            raise UserError(
+                "nothing to answer: give a prompt, or history that ends with a user or tool message"
+            )
+        await run.commit(first)
+
+        async with self._client() as client:
+            try:
+                limiter = anyio.CapacityLimiter(self.tool_threads)
+                runner = CallRunner(
+                    self.toolset,
+                    partial(self._context, run, deps, client),
+                    limiter,
+                    approve,
+                    self.tool_timeout,
+                )
+                parts: list[
+                    dict[str, Any]
+                ] = []  # pieces of an answer cut at max_tokens, continued by prefix completion
+                while True:
+                    # 2. Limits, then one model request.
+                    if run.usage.requests >= self.max_turns:
+                        if self.end_strategy == "error" or run.usage.requests > self.max_turns:
+                            raise MaxTurnsExceeded(
+                                f"the run reached max_turns={self.max_turns} model requests "
+                                "without a final answer"
+                            )
+                        run.final_only = True
+                    if limits is not None:
+                        limits.check_before_request(run.usage)
+                    history_now = run.messages
+                    if parts:
+                        history_now = [*run.messages, {**joined(parts), "prefix": True}]
+                    overrides = {"tool_choice": "none"} if run.final_only and self._tool_defs else None
+                    request = plan.request(history_now, overrides=overrides)
+                    if stream:
+                        call_ids: dict[int, str] = {}
+                        async with client.chat_stream(request) as chunks:
+                            async for chunk in chunks:
+                                for event in chunk_events(chunk, call_ids):
+                                    yield event
+                        completion = chunks.completion
+                    else:
+                        completion = await client.chat(request)
+                    if completion.usage is not None:
+                        cost = pricing.cost(completion.usage, datetime.now(timezone.utc)) if pricing else 0.0
+                        run.usage.add(completion.usage, cost=cost)
+                    else:
+                        run.usage.requests += 1
+                    choice = completion.choices[0]
+                    message = assistant_message(completion)
+                    calls: list[ToolCall] = message.get("tool_calls", [])
+                    yield ModelResponseDone(message, completion.usage, choice.finish_reason)
+
+                    # 3. Tool calls: answer every one, then append the message and answers as one step.
+                    if calls:
+                        run.usage.tool_calls += len(calls)
+                        answers: list[Answer] = []
+                        try:
+                            output = await answer_calls(runner, calls, self._output_tool, answers)
+                        finally:  # the step is recorded whatever happened, one answer per call id
+                            with anyio.CancelScope(shield=True):
+                                await run.commit([message, *(answer.message() for answer in answers)])
+                        for answer in answers:
+                            yield ToolResult(answer.tool_call_id, answer.name, answer.content, answer.failed)
+                        if output is not None:
+                            yield RunDone(RunResult(output[0], run.messages, run.usage, start))
+                            return
+                        self._count_failures(run, answers)
+                        continue
+
+                    # 4. A final answer: continue it if cut at max_tokens, then validate it.
+                    if (
+                        choice.finish_reason == "length"
+                        and len(parts) < self.length_continuations
+                        and self.profile.prefix_completion
+                    ):
+                        parts.append(message)
+                        continue
+                    if parts:
+                        message, parts = joined([*parts, message]), []
+                    content = message["content"] or ""
+                    try:
+                        final = content if self.output.is_text else self.output.validate(content)
+                    except OutputInvalid as exc:
+                        hint = (
+                            "" if not self._tool_defs else f" Call the {OUTPUT_TOOL} tool with your answer."
+                        )
+                        await run.commit([message, {"role": "user", "content": f"{exc}{hint}"}])
+                        self._count_output_failure(run, str(exc))
+                        continue
+                    await run.commit([message])
+                    yield RunDone(RunResult(final, run.messages, run.usage, start))
+                    return
+            except (APIError, RunError) as exc:
+                if not exc.messages:
+                    exc.messages = list(run.messages)
+                raise
+
+    # ------------------------------------------------------------------ helpers of the loop
+
+    def _count_failures(self, run: _Run, answers: list[Answer]) -> None:
+        """Charge failed calls to their tools' retry budgets; raise (or go final) when one runs out."""
+        for answer in answers:
+            if not answer.failed:
+                continue
+            if answer.name == OUTPUT_TOOL and self._output_tool is not None:
+                self._count_output_failure(run, answer.content)
+                continue
+            failures = run.tool_failures[answer.name] = run.tool_failures.get(answer.name, 0) + 1
+            tool = self.toolset.get(answer.name)
+            budget = tool.retries if tool is not None and tool.retries is not None else self.tool_retries
+            if failures > budget:
+                if self.end_strategy == "final_answer":
+                    run.final_only = True
+                    continue
+                raise ToolRetriesExceeded(
+                    f"tool {answer.name!r} failed {failures} times, more than its retry "
+                    f"budget of {budget}; last error: {answer.content}"
+                )
+
+    def _count_output_failure(self, run: _Run, error: str) -> None:
+        run.output_failures += 1
+        if run.output_failures > self.output_retries:
+            raise OutputValidationError(
+                f"the final answer failed validation {run.output_failures} times "
+                f"(output_retries={self.output_retries}); last error: {error}"
+            )
+
+    def _system_prompt(self) -> str:
+        text = self.instructions or ""
+        if not self.output.is_text and not self._tool_defs:
+            text = f"{text}\n\n{self.output.json_instructions()}" if text else self.output.json_instructions()
+        return text
+
+    def _context(
+        self, run: _Run, deps: Any, client: DeepSeekClient, call_id: str, name: str
+    ) -> RunContext[Any]:
+        return RunContext(
+            deps, self.model, run.messages, run.usage, run.usage.requests, call_id, name, client
+        )
+
+    @asynccontextmanager
+    async def _client(self) -> AsyncIterator[DeepSeekClient]:
+        """A user's ``http_client`` is shared by every run; otherwise each run opens and closes its own,
+        so no connection outlives the event loop that made it (``run_sync`` starts a new loop each time)."""
+        if self._http_client is not None:
+            if self._shared_client is None:
+                self._shared_client = DeepSeekClient(
+                    api_key=self._api_key, base_url=self._base_url, http_client=self._http_client
+                )
+            yield self._shared_client
+            return
+        async with DeepSeekClient(api_key=self._api_key, base_url=self._base_url) as client:
+            yield client
+
+
+def _in_event_loop() -> bool:
+    """Whether this thread is running an asyncio or trio event loop."""
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        pass
+    trio = sys.modules.get("trio")
+    return bool(trio is not None and trio.lowlevel.in_trio_run())

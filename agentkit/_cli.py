@@ -1,0 +1,350 @@
+"""The ``agentkit`` command: chat, one-shot runs, the simulator and the API's small endpoints.
+
+Parsing is argparse; output uses rich (the ``cli`` extra), imported only here and only when a command
+runs, so ``import agentkit`` never pays for it. Without ``DEEPSEEK_API_KEY`` every command that needs the
+API talks to the bundled simulator on loopback and says so first. Failures print one line with the
+remedy (the traceback only with ``--debug``) and exit non-zero; the API key is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import pkgutil
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ._agent import Agent
+
+DEFAULT_MODEL = "deepseek-chat"
+TOOL_PACKAGE = "agentkit.tools"
+
+
+class CLIError(Exception):
+    """A failure the user can fix; printed as one line that says how."""
+
+
+@dataclass(frozen=True)
+class API:
+    """Where API calls go: the real API (key from the environment) or the in-process simulator."""
+
+    api_key: str
+    base_url: str | None
+    simulated: bool
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _console(*, stderr: bool = False) -> Console:
+    try:
+        from rich.console import Console
+    except ImportError as exc:  # pragma: no cover - rich comes with the cli extra
+        raise CLIError("the agentkit command needs rich: pip install 'agentkit[cli]'") from exc
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _redact(text: str) -> str:
+    """Remove the API key from anything about to be printed."""
+    key = os.environ.get("DEEPSEEK_API_KEY", "")
+    return text.replace(key, "***") if len(key) >= 4 else text
+
+
+def _one_line(exc: BaseException) -> str:
+    """What went wrong and what to do, on one line."""
+    while len(getattr(exc, "exceptions", ())) == 1:  # a task group's single failure
+        exc = exc.exceptions[0]  # type: ignore[attr-defined]
+    from ._errors import AgentkitError
+
+    if isinstance(exc, CLIError | AgentkitError):
+        text = str(exc)
+    elif isinstance(exc, OSError):
+        text = f"{exc} (check the path, permissions or network)"
+    else:
+        text = f"unexpected {type(exc).__name__}: {exc} (run again with --debug to see where)"
+    return _redact(" ".join(text.split()))
+
+
+@contextlib.contextmanager
+def _api(args: argparse.Namespace, notice: Callable[[str], None]) -> Iterator[API]:
+    """The real API when DEEPSEEK_API_KEY is set (and --simulator is not), else the bundled simulator."""
+    key = os.environ.get("DEEPSEEK_API_KEY", "")
+    if key and not args.simulator:
+        yield API(key, os.environ.get("DEEPSEEK_BASE_URL") or None, simulated=False)
+        return
+    try:
+        from .sim import SIM_API_KEY, Simulator, serve
+    except ImportError as exc:
+        raise CLIError(
+            "no DEEPSEEK_API_KEY is set and the simulator is not installed: "
+            "export DEEPSEEK_API_KEY=sk-..., or pip install 'agentkit[sim]'"
+        ) from exc
+    why = "--simulator given" if key else "no DEEPSEEK_API_KEY set"
+    with serve(Simulator(seed=args.seed), host="127.0.0.1", port=0) as base_url:
+        notice(f"{why}: using the bundled simulator at {base_url} (answers are simulated; "
+               "export DEEPSEEK_API_KEY to use DeepSeek)")
+        yield API(SIM_API_KEY, base_url, simulated=True)
+
+
+def _notice_to(console: Console) -> Callable[[str], None]:
+    return lambda text: console.print(text, style="yellow", markup=False)
+
+
+def _print_json(data: Any) -> None:
+    print(_redact(json.dumps(data, ensure_ascii=False, indent=2)))
+
+
+# --------------------------------------------------------------------------- small API commands
+
+
+def _client(api: API) -> Any:
+    from ._client import DeepSeekClient
+
+    return DeepSeekClient(api_key=api.api_key, base_url=api.base_url)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    import anyio
+
+    async def fetch(api: API) -> Any:
+        async with _client(api) as client:
+            return await client.list_models()
+
+    out, err = _console(), _console(stderr=True)
+    with _api(args, _notice_to(err if args.json else out)) as api:
+        models = anyio.run(fetch, api)
+    if args.json:
+        _print_json(models.model_dump(mode="json"))
+    else:
+        for model in models.data:
+            out.print(f"{model.id}  [dim]{model.owned_by}[/]")
+    return 0
+
+
+def _cmd_balance(args: argparse.Namespace) -> int:
+    import anyio
+
+    async def fetch(api: API) -> Any:
+        async with _client(api) as client:
+            return await client.get_balance()
+
+    out, err = _console(), _console(stderr=True)
+    with _api(args, _notice_to(err if args.json else out)) as api:
+        balance = anyio.run(fetch, api)
+    if args.json:
+        _print_json(balance.model_dump(mode="json"))
+        return 0
+    state = "[green]available[/]" if balance.is_available else "[red]not enough for API calls: top up[/]"
+    out.print(f"balance: {state}")
+    for info in balance.balance_infos:
+        out.print(f"  {info.total_balance} {info.currency}  (granted {info.granted_balance}, "
+                  f"topped up {info.topped_up_balance})")
+    return 0 if balance.is_available else 1
+
+
+def _cmd_fim(args: argparse.Namespace) -> int:
+    import anyio
+
+    request: dict[str, Any] = {"model": args.model, "prompt": args.prefix, "max_tokens": args.max_tokens}
+    if args.suffix is not None:
+        request["suffix"] = args.suffix
+
+    async def complete(api: API) -> Any:
+        async with _client(api) as client:
+            return await client.fim(request)
+
+    out, err = _console(), _console(stderr=True)
+    with _api(args, _notice_to(err if args.json else out)) as api:
+        completion = anyio.run(complete, api)
+    if args.json:
+        _print_json(completion.model_dump(mode="json"))
+    else:
+        out.print(completion.choices[0].text if completion.choices else "", markup=False, end="")
+        out.print()
+    return 0
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    try:
+        from . import sim
+    except ImportError as exc:
+        raise CLIError("the simulator needs its extra: pip install 'agentkit[sim]'") from exc
+    argv = ["--host", args.host, "--port", str(args.port), *args.extra]
+    if args.seed is not None:
+        argv += ["--seed", str(args.seed)]
+    code = sim.main(argv)
+    return int(code) if code is not None else 0
+
+
+# --------------------------------------------------------------------------- agents
+
+
+def available_tools() -> list[str]:
+    """The ready tool modules under ``agentkit.tools`` (what ``--tools`` accepts)."""
+    package = importlib.import_module(TOOL_PACKAGE)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+
+
+def load_tools(spec: str | None) -> list[Any]:
+    """``"clock,math"`` -> each module's ``toolset()``, with its safe defaults."""
+    names = [name.strip() for name in (spec or "").split(",") if name.strip()]
+    known = available_tools() if names else []
+    toolsets = []
+    for name in names:
+        if name not in known:
+            raise CLIError(f"unknown tool {name!r} in --tools: choose from {', '.join(known) or 'none'}")
+        toolsets.append(importlib.import_module(f"{TOOL_PACKAGE}.{name}").toolset())
+    return toolsets
+
+
+def make_agent(args: argparse.Namespace, api: API, tools: list[Any]) -> Agent[Any, Any]:
+    from ._agent import Agent
+
+    kwargs: dict[str, Any] = {}
+    if args.instructions:
+        kwargs["instructions"] = args.instructions
+    return Agent(model=args.model, tools=tools, api_key=api.api_key, base_url=api.base_url, **kwargs)
+
+
+def usage_json(usage: Any) -> dict[str, Any]:
+    return {**asdict(usage), "cache_hit_ratio": round(usage.cache_hit_ratio, 4)}
+
+
+def usage_line(usage: Any) -> str:
+    """``1,234 prompt tokens (87% cached) · 56 completion (12 reasoning) · 2 requests · $0.000123``."""
+    return (f"{usage.prompt_tokens:,} prompt tokens ({usage.cache_hit_ratio:.0%} cached) · "
+            f"{usage.completion_tokens:,} completion ({usage.reasoning_tokens:,} reasoning) · "
+            f"{usage.requests} requests · {usage.tool_calls} tool calls · ${usage.cost:.6f}")
+
+
+def tool_calls_made(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every tool call in ``messages`` with its parsed arguments and the result the model was sent."""
+    results = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+    calls = []
+    for message in messages:
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") or {}
+            arguments: Any = function.get("arguments", "")
+            with contextlib.suppress(ValueError):  # not valid JSON: shown as the model wrote it
+                arguments = json.loads(arguments)
+            calls.append({"id": call.get("id"), "name": function.get("name"), "arguments": arguments,
+                          "result": results.get(call.get("id"))})
+    return calls
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    out, err = _console(), _console(stderr=True)
+    tools = load_tools(args.tools)
+    with _api(args, _notice_to(err if args.json else out)) as api:
+        result = make_agent(args, api, tools).run_sync(args.prompt)
+    output = result.output
+    if args.json:
+        _print_json({
+            "output": output if isinstance(output, str | int | float | bool | None) else str(output),
+            "model": args.model,
+            "simulated": api.simulated,
+            "usage": usage_json(result.usage),
+            "tool_calls": tool_calls_made(result.messages),
+        })
+    else:
+        out.print(str(output), markup=False)
+        err.print(usage_line(result.usage), style="dim", markup=False)
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from ._cli_chat import run_chat
+
+    return run_chat(args, _console())
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's default must not undo `agentkit --debug COMMAND`.
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of an error")
+    api = argparse.ArgumentParser(add_help=False)
+    api.add_argument("--simulator", action="store_true",
+                     help="use the bundled simulator even when DEEPSEEK_API_KEY is set")
+    api.add_argument("--seed", type=int, default=0, help="simulator seed (default 0)")
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print the result as JSON")
+    agent = argparse.ArgumentParser(add_help=False)
+    agent.add_argument("--model", default=os.environ.get("AGENTKIT_MODEL", DEFAULT_MODEL),
+                       help=f"model name (default $AGENTKIT_MODEL or {DEFAULT_MODEL})")
+    agent.add_argument("--tools", metavar="NAMES",
+                       help="ready tools to give the agent, comma-separated, e.g. clock,math,web,files")
+    agent.add_argument("--instructions", help="system instructions for the agent")
+
+    parser = argparse.ArgumentParser(
+        prog="agentkit",
+        description="Tool-using agents on DeepSeek's API. Without DEEPSEEK_API_KEY, commands run against the "
+                    "bundled simulator.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"agentkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help: str,
+            parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, parents=[common, *parents], help=help, description=help)
+        command.set_defaults(handler=handler)
+        return command
+
+    chat = add("chat", _cmd_chat, "talk with an agent: reasoning dimmed, tool calls shown, usage after each "
+               "turn; /reset, /save FILE, /exit", [api, agent])
+    chat.add_argument("--session", metavar="NAME", help="keep the conversation in a session (SQLite)")
+    chat.add_argument("--session-file", metavar="PATH",
+                      help="the sessions file (default $AGENTKIT_SESSIONS or ~/.agentkit/sessions.db)")
+    run = add("run", _cmd_run, "run an agent once on PROMPT and print its answer", [api, agent, json_flag])
+    run.add_argument("prompt", metavar="PROMPT")
+    sim = add("sim", _cmd_sim, "serve the DeepSeek-compatible simulator on loopback")
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sim.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    sim.add_argument("--seed", type=int, default=None, help="seed of the simulated model")
+    add("models", _cmd_models, "list the models the API serves", [api, json_flag])
+    add("balance", _cmd_balance, "show the account balance", [api, json_flag])
+    fim = add("fim", _cmd_fim, "fill in the middle: complete code between PREFIX and --suffix",
+              [api, json_flag])
+    fim.add_argument("prefix", metavar="PREFIX")
+    fim.add_argument("--suffix", help="text after the gap")
+    fim.add_argument("--model", default="deepseek-chat", help="model name (default deepseek-chat)")
+    fim.add_argument("--max-tokens", type=int, default=256, help="longest completion (default 256)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``agentkit`` console script and ``python -m agentkit``; returns the exit code."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if extra and args.command != "sim":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            print(_redact(traceback.format_exc()), file=sys.stderr, end="")
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    return code

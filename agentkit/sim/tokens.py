@@ -1,0 +1,103 @@
+"""Token counts by the documented character ratios, and the context-cache model.
+
+DeepSeek documents about 0.3 token per English character and 0.6 per Chinese character
+(deepseek-api.md §11); prompts are rendered to text the way a chat template would, so the count grows with
+everything the model reads. The cache stores prefixes in 64-token units (§6): a request that repeats
+the beginning of an earlier prompt, or of an earlier prompt plus its answer, reads those whole units from
+cache. Hits are whole units, never partial ones, and a prefix under 64 tokens is never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import OrderedDict
+from typing import Any
+
+UNIT = 64
+
+
+def _char_weight(char: str) -> float:
+    code = ord(char)
+    if 0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or code >= 0x20000:
+        return 0.6
+    return 0.3
+
+
+def count_tokens(text: str) -> int:
+    if not text:
+        return 0
+    return max(1, math.ceil(sum(_char_weight(c) for c in text)))
+
+
+def render_message(message: dict[str, Any]) -> str:
+    """The text a chat template would feed the model for one message."""
+    role = message.get("role", "")
+    parts = [f"<|{role}|>"]
+    if role == "assistant" and isinstance(message.get("reasoning_content"), str):
+        parts.append(f"<think>{message['reasoning_content']}</think>")
+    content = message.get("content")
+    if isinstance(content, list):
+        content = "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    parts.append(content or "")
+    for call in message.get("tool_calls") or ():
+        function = call.get("function", {})
+        parts.append(f"<|tool_call|>{function.get('name', '')}{function.get('arguments', '')}")
+    if role == "tool":
+        parts.append(f"<|tool_call_id|>{message.get('tool_call_id', '')}")
+    parts.append("<|end|>")
+    return "".join(parts)
+
+
+def render_prompt(request: dict[str, Any]) -> str:
+    """Tools come first (they sit in the system part of the template), then the messages in order."""
+    head = ""
+    if request.get("tools"):
+        head = "<|tools|>" + json.dumps(request["tools"], ensure_ascii=False, sort_keys=True) + "<|end|>"
+    return head + "".join(render_message(m) for m in request["messages"])
+
+
+class ContextCache:
+    """Prefix hashes at every 64-token boundary, bounded (least recently used prefixes are evicted)."""
+
+    def __init__(self, max_units: int = 200_000) -> None:
+        self._units: OrderedDict[bytes, None] = OrderedDict()
+        self._max_units = max_units
+
+    @staticmethod
+    def _boundaries(namespace: str, text: str) -> list[tuple[int, bytes]]:
+        """(tokens so far, prefix hash) at each 64-token boundary of ``text``."""
+        digest = hashlib.blake2b(namespace.encode(), digest_size=16)
+        result: list[tuple[int, bytes]] = []
+        weight = 0.0
+        start = 0
+        next_unit = UNIT
+        for index, char in enumerate(text):
+            weight += _char_weight(char)
+            if weight >= next_unit:
+                digest.update(text[start : index + 1].encode())
+                start = index + 1
+                result.append((next_unit, digest.copy().digest()))
+                next_unit += UNIT
+        return result
+
+    def lookup(self, namespace: str, text: str) -> int:
+        """Tokens of ``text`` read from cache: the longest stored prefix, in whole units."""
+        hit = 0
+        for tokens, key in self._boundaries(namespace, text):
+            if key not in self._units:
+                break
+            self._units.move_to_end(key)
+            hit = tokens
+        return hit
+
+    def store(self, namespace: str, text: str) -> None:
+        for _, key in self._boundaries(namespace, text):
+            self._units[key] = None
+            self._units.move_to_end(key)
+        while len(self._units) > self._max_units:
+            self._units.popitem(last=False)
+
+    def clear(self) -> None:
+        self._units.clear()

@@ -1,0 +1,120 @@
+"""An in-process httpx transport that really streams an ASGI app's response.
+
+``httpx.ASGITransport`` collects the whole body before returning, so keep-alive comments, chunk
+timing and a connection cut mid-stream are invisible through it. This transport hands each body part
+to the client as the app sends it; an app that dies mid-body surfaces as the same
+``httpx.RemoteProtocolError`` a real dropped connection gives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+from anyio.streams.memory import MemoryObjectReceiveStream
+
+from .errors import ConnectionDropped
+
+ASGIApp = Any
+_INCOMPLETE = "peer closed connection without sending complete message body (incomplete chunked read)"
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, parts: AsyncIterator[bytes]) -> None:
+        self._parts = parts
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for part in self._parts:
+            yield part
+
+    async def aclose(self) -> None:
+        await self._parts.aclose()  # type: ignore[attr-defined]
+
+
+class StreamingASGITransport(httpx.AsyncBaseTransport):
+    def __init__(self, app: ASGIApp, client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
+        self.app = app
+        self.client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        parts = self._run(request)
+        start = await parts.__anext__()
+        status, headers = start
+        return httpx.Response(status, headers=headers, stream=_Body(self._bodies(parts)), request=request)
+
+    async def _bodies(self, parts: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+        try:
+            async for part in parts:
+                yield part
+        finally:
+            await parts.aclose()  # type: ignore[attr-defined]
+
+    async def _run(self, request: httpx.Request) -> AsyncIterator[Any]:
+        body = await request.aread()
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "scheme": request.url.scheme,
+            "path": request.url.path,
+            "raw_path": request.url.raw_path.split(b"?")[0],
+            "query_string": request.url.query,
+            "server": (request.url.host, request.url.port or 80),
+            "client": self.client,
+            "root_path": "",
+        }
+        send_out, receive_out = anyio.create_memory_object_stream[Any](math.inf)
+        request_sent = False
+        disconnected = anyio.Event()
+
+        async def receive() -> dict[str, Any]:
+            nonlocal request_sent
+            if not request_sent:
+                request_sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await disconnected.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            await send_out.send(message)
+
+        async def run_app() -> None:
+            async with send_out:
+                try:
+                    await self.app(scope, receive, send)
+                except ConnectionDropped:
+                    await send_out.send({"type": "sim.dropped"})
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_app)
+            try:
+                async for item in self._messages(receive_out):
+                    yield item
+            finally:
+                disconnected.set()
+                tg.cancel_scope.cancel()
+
+    @staticmethod
+    async def _messages(receive: MemoryObjectReceiveStream[Any]) -> AsyncIterator[Any]:
+        started = False
+        async with receive:
+            async for message in receive:
+                if message["type"] == "http.response.start":
+                    started = True
+                    yield message["status"], [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+                elif message["type"] == "http.response.body":
+                    if message.get("body"):
+                        yield message["body"]
+                    if not message.get("more_body", False):
+                        return
+                elif message["type"] == "sim.dropped":
+                    if not started:
+                        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+                    raise httpx.RemoteProtocolError(_INCOMPLETE)
+        if not started:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")

@@ -52,15 +52,14 @@ _STRUCTURAL = frozenset(
         "const",
     }
 )
-# Keywords the subset lacks that become a note in the description: keyword -> how to say it.
+# Keywords the subset lacks that become a note in the description: keyword -> (phrase, one, many).
 _NOTES = {
-    "minLength": "at least {} characters",
-    "maxLength": "at most {} characters",
-    "minItems": "at least {} items",
-    "maxItems": "at most {} items",
-    "uniqueItems": "items must be unique",
-    "minProperties": "at least {} entries",
-    "maxProperties": "at most {} entries",
+    "minLength": ("at least", "character", "characters"),
+    "maxLength": ("at most", "character", "characters"),
+    "minItems": ("at least", "item", "items"),
+    "maxItems": ("at most", "item", "items"),
+    "minProperties": ("at least", "entry", "entries"),
+    "maxProperties": ("at most", "entry", "entries"),
 }
 
 _FIX = "Change the type, or use @tool(strict=False)."
@@ -109,10 +108,14 @@ class _Converter:
                 else:
                     notes.append(f"format: {value}")
             elif key == "default":
-                notes.append(f"default: {json.dumps(value, ensure_ascii=False)}")
+                if value is not None:  # a null default goes without saying on a nullable type
+                    notes.append(f"default: {json.dumps(value, ensure_ascii=False)}")
             elif key in _NOTES:
-                if value is not False:
-                    notes.append(_NOTES[key].format(value))
+                phrase, one, many = _NOTES[key]
+                notes.append(f"{phrase} {value} {one if value == 1 else many}")
+            elif key == "uniqueItems":
+                if value:
+                    notes.append("items must be unique")
             elif key in _DROPPED or key in _STRUCTURAL:
                 continue
             else:

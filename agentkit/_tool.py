@@ -237,31 +237,25 @@ def tool(
         max_result_chars: Cap on the result text (default 20,000 characters).
     """
 
-    def wrap(func: Callable[..., Any]) -> Tool:
-        frame = sys._getframe(1)
+    options: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "strict": strict,
+        "timeout": timeout,
+        "retries": retries,
+        "requires_approval": requires_approval,
+        "sequential": sequential,
+        "max_result_chars": max_result_chars,
+    }
+
+    def wrap(func: Callable[..., Any], depth: int = 1) -> Tool:
+        frame = sys._getframe(depth)
         localns = frame.f_locals if frame.f_locals is not frame.f_globals else None
         if isinstance(func, Tool):
             func = func.function
-        return Tool(
-            func,
-            name=name,
-            description=description,
-            strict=strict,
-            timeout=timeout,
-            retries=retries,
-            requires_approval=requires_approval,
-            sequential=sequential,
-            max_result_chars=max_result_chars,
-            localns=localns,
-        )
+        return Tool(func, **options, localns=localns)
 
-    if function is None:
-        return wrap
-    if isinstance(function, Tool):
-        return function
-    frame = sys._getframe(1)
-    localns = frame.f_locals if frame.f_locals is not frame.f_globals else None
-    return Tool(function, localns=localns)
+    return wrap if function is None else wrap(function, 2)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ._agent import Agent
+    from ._toolcalls import Approve
 
 DEFAULT_MODEL = "deepseek-chat"
 TOOL_PACKAGE = "agentkit.tools"
@@ -178,9 +179,11 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         from . import sim
     except ImportError as exc:
         raise CLIError("the simulator needs its extra: pip install 'agentkit[sim]'") from exc
-    argv = ["--host", args.host, "--port", str(args.port), *args.extra]
+    argv = ["--host", args.host, "--port", str(args.port), "--era", args.era, *args.extra]
     if args.seed is not None:
         argv += ["--seed", str(args.seed)]
+    if args.lenient:
+        argv.append("--lenient")
     code = sim.main(argv)
     return int(code) if code is not None else 0
 
@@ -206,13 +209,37 @@ def load_tools(spec: str | None) -> list[Any]:
     return toolsets
 
 
-def make_agent(args: argparse.Namespace, api: API, tools: list[Any]) -> Agent[Any, Any]:
-    from ._agent import Agent
+def approver(args: argparse.Namespace, console: Console, pause: Callable[[], None] = lambda: None) -> Approve:
+    """Who approves tools marked ``requires_approval`` (file writes, shell): ``--yes``, else the user at
+    the terminal, else nobody (the model is told the call was refused)."""
+    import anyio
+    import anyio.to_thread
 
-    kwargs: dict[str, Any] = {}
-    if args.instructions:
-        kwargs["instructions"] = args.instructions
-    return Agent(model=args.model, tools=tools, api_key=api.api_key, base_url=api.base_url, **kwargs)
+    lock = anyio.Lock()
+
+    async def approve(name: str, arguments: dict[str, Any]) -> bool:
+        shown = json.dumps(arguments, ensure_ascii=False)
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            console.print(f"refused {name}({shown}): it needs approval; run again with --yes to allow it",
+                          style="yellow", markup=False)
+            return False
+        async with lock:  # one question at a time when tools run concurrently
+            pause()
+            question = f"allow {name}({shown})? [y/N] "
+            answer: str = await anyio.to_thread.run_sync(console.input, question)
+        return answer.strip().lower() in ("y", "yes")
+
+    return approve
+
+
+def make_agent(args: argparse.Namespace, api: API, tools: list[Any], approve: Approve) -> Agent[Any, Any]:
+    from ._agent import Agent
+    from ._toolset import Toolset
+
+    return Agent(model=args.model, tools=Toolset(*tools), instructions=args.instructions,
+                 api_key=api.api_key, base_url=api.base_url, approve=approve)
 
 
 def usage_json(usage: Any) -> dict[str, Any]:
@@ -223,7 +250,12 @@ def usage_line(usage: Any) -> str:
     """``1,234 prompt tokens (87% cached) · 56 completion (12 reasoning) · 2 requests · $0.000123``."""
     return (f"{usage.prompt_tokens:,} prompt tokens ({usage.cache_hit_ratio:.0%} cached) · "
             f"{usage.completion_tokens:,} completion ({usage.reasoning_tokens:,} reasoning) · "
-            f"{usage.requests} requests · {usage.tool_calls} tool calls · ${usage.cost:.6f}")
+            f"{_count(usage.requests, 'request')} · {_count(usage.tool_calls, 'tool call')} · "
+            f"${usage.cost:.6f}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def tool_calls_made(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -245,7 +277,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out, err = _console(), _console(stderr=True)
     tools = load_tools(args.tools)
     with _api(args, _notice_to(err if args.json else out)) as api:
-        result = make_agent(args, api, tools).run_sync(args.prompt)
+        result = make_agent(args, api, tools, approver(args, err)).run_sync(args.prompt)
     output = result.output
     if args.json:
         _print_json({
@@ -287,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--tools", metavar="NAMES",
                        help="ready tools to give the agent, comma-separated, e.g. clock,math,web,files")
     agent.add_argument("--instructions", help="system instructions for the agent")
+    agent.add_argument("--yes", action="store_true",
+                       help="allow tools that need approval (file writes, shell) without asking")
 
     parser = argparse.ArgumentParser(
         prog="agentkit",
@@ -316,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sim.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sim.add_argument("--seed", type=int, default=None, help="seed of the simulated model")
+    sim.add_argument("--era", default="deepseek-v4",
+                     help="API era to simulate: deepseek-v4 (default), deepseek-v3.2 or deepseek-r1")
+    sim.add_argument("--lenient", action="store_true", help="do not enforce the reasoning_content rules")
     add("models", _cmd_models, "list the models the API serves", [api, json_flag])
     add("balance", _cmd_balance, "show the account balance", [api, json_flag])
     fim = add("fim", _cmd_fim, "fill in the middle: complete code between PREFIX and --suffix",

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cli import API, _api, _notice_to, _one_line, load_tools, make_agent, usage_line
+from ._cli import API, _api, _notice_to, _one_line, approver, load_tools, make_agent, usage_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -71,7 +71,7 @@ class TurnView:
             self.console.print(f"⚙ {function.get('name')}({function.get('arguments', '')})",
                                style="cyan", markup=False)
         if calls:
-            self.status = self.console.status(f"running {len(calls)} tool call{'s' * (len(calls) > 1)}…")
+            self.status = self.console.status(f"running {len(calls)} tool call{'s' * (len(calls) != 1)}…")
             self.status.start()
 
     def stop(self) -> None:
@@ -92,12 +92,18 @@ def _session(args: argparse.Namespace) -> SQLiteSession | None:
 
 
 async def _turn(args: argparse.Namespace, api: API, tools: list[Any], prompt: str,
-                history: list[dict[str, Any]], console: Console) -> Any:
+                history: list[dict[str, Any]], session: SQLiteSession | None, console: Console) -> Any:
+    """One user turn; with a session, each completed step is appended to it as the agent goes."""
     from ._events import RunDone
 
     view = TurnView(console)
+    agent = make_agent(args, api, tools, approver(args, console, pause=view.stop))
+    if session is not None:
+        events = agent.run_stream(prompt, session=session)
+    else:
+        events = agent.run_stream(prompt, history=history)
     try:
-        async for event in make_agent(args, api, tools).run_stream(prompt, history=history):
+        async for event in events:
             view.handle(event)
             if isinstance(event, RunDone):
                 return event.result
@@ -145,7 +151,7 @@ def run_chat(args: argparse.Namespace, console: Console) -> int:
                 console.print(f"unknown command {line.split()[0]}; {HELP}", style="red", markup=False)
             else:
                 try:
-                    result = anyio.run(_turn, args, api, tools, line, history, console)
+                    result = anyio.run(_turn, args, api, tools, line, history, session, console)
                 except KeyboardInterrupt:
                     console.print("\n(turn interrupted; the conversation is as before it)", style="yellow")
                     continue
@@ -154,8 +160,5 @@ def run_chat(args: argparse.Namespace, console: Console) -> int:
                     if args.debug:
                         raise
                     continue
-                new = result.messages[len(history):]
                 history = list(result.messages)
-                if session:
-                    anyio.run(session.append, new)
                 console.print(usage_line(result.usage), style="dim", markup=False)

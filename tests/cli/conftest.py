@@ -101,3 +101,13 @@ def no_simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def secret() -> str:
     return SECRET
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The simulator the CLI starts when there is no key, with a script the test fills in."""
+    import agentkit.sim
+
+    sim = agentkit.sim.Simulator(seed=0)
+    monkeypatch.setattr(agentkit.sim, "Simulator", lambda **kwargs: sim)
+    return sim

@@ -77,8 +77,8 @@ def _parse_number(part: str) -> int:
 
 
 def embedded_addresses(ip: IPAddress) -> list[IPAddress]:
-    """``ip`` and every IPv4 address carried inside it (IPv4-mapped, 6to4, Teredo, NAT64)."""
-    found: list[IPAddress] = [ip]
+    """Every IPv4 address carried inside ``ip`` (IPv4-mapped, 6to4, Teredo, NAT64), then ``ip`` itself."""
+    found: list[IPAddress] = []
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             found.append(ip.ipv4_mapped)
@@ -88,6 +88,7 @@ def embedded_addresses(ip: IPAddress) -> list[IPAddress]:
             found.extend(ip.teredo)
         if ip in _NAT64:
             found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    found.append(ip)
     return found
 
 

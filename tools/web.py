@@ -31,6 +31,7 @@ from ._summarize import summarize_text
 __all__ = [
     "BlockedAddressError",
     "CrawlResult",
+    "FetchOptions",
     "Page",
     "WebError",
     "WebSettings",

@@ -122,7 +122,8 @@ class Tool(Generic[P, R]):
         if not isinstance(data, dict):
             raise ToolArgumentError(
                 f"The arguments for tool {self.name!r} must be a JSON object with the arguments by name, "
-                f"got {_json_type(data)}: {_clip(json.dumps(data, ensure_ascii=False))}"
+                f"got {_json_type(data)}"
+                + ("" if data is None else f": {_clip(json.dumps(data, ensure_ascii=False))}")
             )
         try:
             return self._fn.validate(data)
@@ -188,8 +189,8 @@ class Tool(Generic[P, R]):
                 else "Send the arguments as one JSON object, with double-quoted keys and strings."
             )
             raise ToolArgumentError(
-                f"The arguments for tool {self.name!r} are not valid JSON ({exc.msg}, "
-                f"character {exc.pos}). {hint} Received: {_clip(text)}"
+                f"The arguments for tool {self.name!r} are not valid JSON ({exc}). "
+                f"{hint} Received: {_clip(text)}"
             ) from None
 
 

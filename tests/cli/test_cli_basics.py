@@ -166,3 +166,35 @@ def test_usage_line() -> None:
                      cost=0.000216)
     assert _cli.usage_line(usage) == ("2,414 prompt tokens (58% cached) · 256 completion (111 reasoning) · "
                                       "3 requests · 2 tool calls · $0.000216")
+
+
+def test_sim_delegates_to_the_simulator_entry_point(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentkit.sim
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(agentkit.sim, "main", lambda argv: seen.append(argv) or 0)
+    assert cli("sim").code == 0
+    assert cli("sim", "--port", "0", "--seed", "7", "--era", "deepseek-r1", "--lenient").code == 0
+    assert seen == [
+        ["--host", "127.0.0.1", "--port", "8000", "--era", "deepseek-v4"],
+        ["--host", "127.0.0.1", "--port", "0", "--era", "deepseek-r1", "--seed", "7", "--lenient"],
+    ]
+
+
+def test_sim_serves_on_loopback_until_stopped() -> None:
+    import os
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "agentkit", "sim", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        base_url = lines[1].strip().removeprefix("DEEPSEEK_BASE_URL=")
+        assert base_url.startswith("http://127.0.0.1:")
+        auth = {"Authorization": "Bearer sk-agentkit-sim"}
+        models = httpx.get(f"{base_url}/models", headers=auth, timeout=30)
+        assert models.status_code == 200 and models.json()["data"]
+    finally:
+        os.kill(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=30)

@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections import OrderedDict
 from typing import Any
 
 UNIT = 64
 
 
-def _char_weight(char: str) -> float:
+def _char_weight(char: str) -> int:
+    """Tenths of a token, so sums stay exact."""
     code = ord(char)
     if 0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or code >= 0x20000:
-        return 0.6
-    return 0.3
+        return 6
+    return 3
 
 
 def count_tokens(text: str) -> int:
-    if not text:
-        return 0
-    return max(1, math.ceil(sum(_char_weight(c) for c in text)))
+    return -(-sum(_char_weight(c) for c in text) // 10)
 
 
 def render_message(message: dict[str, Any]) -> str:
@@ -51,11 +49,18 @@ def render_message(message: dict[str, Any]) -> str:
 
 
 def render_prompt(request: dict[str, Any]) -> str:
-    """Tools come first (they sit in the system part of the template), then the messages in order."""
-    head = ""
+    """Leading system messages, then the tools (DeepSeek's template appends them to the system part),
+    then the rest of the conversation in order."""
+    messages: list[dict[str, Any]] = request["messages"]
+    split = next((i for i, m in enumerate(messages) if m.get("role") != "system"), len(messages))
+    tools = ""
     if request.get("tools"):
-        head = "<|tools|>" + json.dumps(request["tools"], ensure_ascii=False, sort_keys=True) + "<|end|>"
-    return head + "".join(render_message(m) for m in request["messages"])
+        tools = "<|tools|>" + json.dumps(request["tools"], ensure_ascii=False, sort_keys=True) + "<|end|>"
+    return (
+        "".join(map(render_message, messages[:split]))
+        + tools
+        + "".join(map(render_message, messages[split:]))
+    )
 
 
 class ContextCache:
@@ -70,12 +75,12 @@ class ContextCache:
         """(tokens so far, prefix hash) at each 64-token boundary of ``text``."""
         digest = hashlib.blake2b(namespace.encode(), digest_size=16)
         result: list[tuple[int, bytes]] = []
-        weight = 0.0
+        weight = 0
         start = 0
         next_unit = UNIT
         for index, char in enumerate(text):
             weight += _char_weight(char)
-            if weight >= next_unit:
+            if weight >= next_unit * 10:
                 digest.update(text[start : index + 1].encode())
                 start = index + 1
                 result.append((next_unit, digest.copy().digest()))

@@ -29,6 +29,7 @@ from ._netguard import AddressPolicy, BlockedAddressError
 from ._summarize import summarize_text
 
 __all__ = [
+    "AddressPolicy",
     "BlockedAddressError",
     "CrawlResult",
     "FetchOptions",

@@ -8,6 +8,7 @@ tools run alone, in order, between the concurrent groups around them.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 Approve = Callable[[str, dict[str, Any]], "bool | Awaitable[bool]"]
 """``approve(tool_name, arguments)``: may the call run? Sync or async."""
+
+_NATIVE_TASK_GROUP: Any = getattr(asyncio, "TaskGroup", None)  # Python >= 3.11
+"""On asyncio the tool calls of a response run in an ``asyncio.TaskGroup``, which starts a task about
+four times faster than anyio's task group (anyio 4.16 gives every task its own cancel scope and event)
+and has the same structured semantics: an outer anyio cancel scope cancels the group and waits for it.
+Elsewhere (trio, Python 3.10) an anyio task group. Both are covered by the tests on both backends."""
 
 CANCELLED = "The tool call was cancelled before it finished (the run was stopped)."
 NOT_RUN = "Not run: the final answer was given in the same response."
@@ -77,10 +84,16 @@ class CallRunner:
         async def one(i: int) -> None:
             answers[i] = await self.answer(calls[i])
 
-        if batch:
-            async with anyio.create_task_group() as tg:
+        if not batch:
+            return
+        if _NATIVE_TASK_GROUP is not None and asyncio._get_running_loop() is not None:
+            async with _NATIVE_TASK_GROUP() as native:
                 for i in batch:
-                    tg.start_soon(one, i)
+                    native.create_task(one(i))
+            return
+        async with anyio.create_task_group() as tg:
+            for i in batch:
+                tg.start_soon(one, i)
 
     async def answer(self, call: ToolCall) -> Answer:
         """Run one call; never raises except for cancellation and ``UserError`` (a program bug)."""

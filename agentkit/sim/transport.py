@@ -89,15 +89,22 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                     await self.app(scope, receive, send)
                 except ConnectionDropped:
                     await send_out.send({"type": "sim.dropped"})
+                except Exception as exc:  # re-raised in the client's task, outside the task group
+                    await send_out.send({"type": "sim.error", "error": exc})
 
+        error: Exception | None = None
         async with anyio.create_task_group() as tg:
             tg.start_soon(run_app)
             try:
                 async for item in self._messages(receive_out):
                     yield item
+            except Exception as exc:
+                error = exc
             finally:
                 disconnected.set()
                 tg.cancel_scope.cancel()
+        if error is not None:
+            raise error
 
     @staticmethod
     async def _messages(receive: MemoryObjectReceiveStream[Any]) -> AsyncIterator[Any]:
@@ -112,6 +119,8 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                         yield message["body"]
                     if not message.get("more_body", False):
                         return
+                elif message["type"] == "sim.error":
+                    raise message["error"]
                 elif message["type"] == "sim.dropped":
                     if not started:
                         raise httpx.RemoteProtocolError("Server disconnected without sending a response.")

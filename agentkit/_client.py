@@ -11,10 +11,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar, cast
+
+if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+    # httpx imports its command-line tool (click, pygments, rich: 50-100 ms) whenever those happen to be
+    # installed. agentkit never uses it; hiding it during the import makes httpx define a stub ``main``.
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    import httpx
+
+    del sys.modules["httpx._main"]
 
 import anyio
 import httpx
@@ -127,6 +136,7 @@ class DeepSeekClient:
                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
             )
         self._http = http_client
+        self._network = _enforces_read_timeouts(http_client)
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
 
     def __repr__(self) -> str:
@@ -207,13 +217,21 @@ class DeepSeekClient:
                 )
                 await retry.sleep(delay)
 
-    async def _send(self, method: str, url: str, content: bytes | None, *, stream: bool) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        *,
+        stream: bool,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
         """One HTTP exchange; error statuses and transport failures become typed errors."""
         headers = self._headers
         if self._key.value:
             headers = {**headers, "Authorization": "Bearer " + self._key.value}
         request = self._http.build_request(
-            method, url, content=content, headers=headers, timeout=self._timeout
+            method, url, content=content, headers=headers, timeout=timeout or self._timeout
         )
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
@@ -287,7 +305,10 @@ class ChatStream:
         self._response: httpx.Response | None = None
         self._reads: AsyncIterator[bytes] | None = None
         self._decoder = SSEDecoder()
-        self._pending: list[ChatCompletionChunk] = []
+        self._first: list[ChatCompletionChunk] = []
+        self._payloads: list[bytes] = []
+        """Events read but not parsed yet: parsing waits until the caller asks for them, so a large read
+        never holds thousands of parsed chunks at once."""
         self._eof = False
         self._assembler = StreamAssembler()
         self._completion: ChatCompletion | None = None
@@ -323,11 +344,26 @@ class ChatStream:
                 raise UserError("this stream was already read; call chat_stream() again")
             await self._open()
         try:
-            assembler, decoder = self._assembler, self._decoder
+            assembler, decoder, validate = (
+                self._assembler,
+                self._decoder,
+                ChatCompletionChunk.model_validate_json,
+            )
+            first, self._first = self._first, []
+            for chunk in first:
+                assembler.add(chunk)
+                yield chunk
             while True:
-                if self._pending:
-                    pending, self._pending = self._pending, []
-                    for chunk in pending:
+                if self._payloads:
+                    payloads, self._payloads = self._payloads, []
+                    for payload in payloads:
+                        try:
+                            chunk = validate(payload)
+                        except ValidationError:  # an error event, or events glued together
+                            for chunk in parse_chunks(payload):
+                                assembler.add(chunk)
+                                yield chunk
+                            continue
                         assembler.add(chunk)
                         yield chunk
                 if decoder.done or self._eof:
@@ -344,13 +380,28 @@ class ChatStream:
                 await self.aclose()
 
     async def _open(self) -> None:
-        if self._response is not None:
-            return
-        await self._client.with_retries(self._attempt)
+        if self._response is None:
+            await self._client.with_retries(self._attempt)
 
     async def _attempt(self) -> None:
-        self._decoder, self._pending, self._eof = SSEDecoder(), [], False
-        response = await self._client._send("POST", self._url, self._content, stream=True)
+        client = self._client
+        self._decoder, self._first, self._payloads, self._eof = SSEDecoder(), [], [], False
+        idle = client.stream_idle_timeout
+        if idle is None:
+            response = await client._send("POST", self._url, self._content, stream=True)
+        elif client._network:
+            # httpx's read timeout guards every socket read at no extra cost: it is the idle timeout
+            timeout = client._http.timeout if client._timeout is httpx.USE_CLIENT_DEFAULT else client._timeout
+            timeout = httpx.Timeout(
+                connect=timeout.connect, read=idle, write=timeout.write, pool=timeout.pool
+            )
+            response = await client._send("POST", self._url, self._content, stream=True, timeout=timeout)
+        else:
+            with anyio.move_on_after(idle):
+                response = await client._send("POST", self._url, self._content, stream=True)
+                idle = None
+            if idle is not None:
+                raise StreamIdleTimeoutError(f"no response for {idle:g}s")
         self._response = response
         try:
             if response.headers.get("content-type", "").startswith("application/json"):
@@ -359,20 +410,21 @@ class ChatStream:
                     raise error_from_payload(body, response.status_code)
                 raise APIError(f"expected an event stream, got JSON: {body[:200].decode('utf-8', 'replace')}")
             self._reads = response.aiter_bytes()
-            while not self._pending and not self._eof and not self._decoder.done:
+            while not self._payloads and not self._eof and not self._decoder.done:
                 await self._read()
-            if not self._pending:
+            if not self._payloads:
                 raise EmptyResponseError("the stream ended before its first chunk")
+            self._first = parse_chunks(self._payloads.pop(0))
         except BaseException:
             await self.aclose()
             raise
 
     async def _read(self) -> None:
-        """One read from the network, decoded into pending chunks; sets ``_eof`` at the end."""
+        """One read from the network into ``_payloads``; sets ``_eof`` at the end of the body."""
         assert self._reads is not None
         idle = self._client.stream_idle_timeout
         try:
-            if idle is None:
+            if idle is None or self._client._network:
                 raw = await self._reads.__anext__()
             else:
                 with anyio.move_on_after(idle):
@@ -382,15 +434,28 @@ class ChatStream:
                     raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s")
         except StopAsyncIteration:
             self._eof = True
-            payloads = self._decoder.close()
+            self._payloads += self._decoder.close()
+        except httpx.ReadTimeout:
+            if idle is None:
+                raise APITimeoutError("reading the stream timed out") from None
+            raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s") from None
         except httpx.TimeoutException as exc:
             raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise APIConnectionError(f"the stream broke: {type(exc).__name__}: {exc}") from None
         else:
-            payloads = self._decoder.feed(raw)
-        for payload in payloads:
-            self._pending.extend(parse_chunks(payload))
+            self._payloads += self._decoder.feed(raw)
+
+
+def _enforces_read_timeouts(http: httpx.AsyncClient) -> bool:
+    """Whether httpx's own per-read timeout guards this client's reads (plain network transport).
+
+    Then the stream idle timeout is httpx's read timeout and costs nothing; any other transport (a
+    test transport, ASGI, a mount) gets an anyio deadline around each read instead.
+    """
+    return type(getattr(http, "_transport", None)) is httpx.AsyncHTTPTransport and not getattr(
+        http, "_mounts", None
+    )
 
 
 __all__ = ["ChatStream", "DeepSeekClient", "RetryPolicy"]

@@ -71,7 +71,8 @@ class SSEDecoder:
                         if payload != DONE:
                             events.append(payload[: -len(DONE) - 1])
                         break
-                    events.append(payload)
+                    if payload:
+                        events.append(payload)
             elif line.startswith(b"data: "):
                 data.append(line[6:])
             elif line.startswith(b"data:"):

@@ -143,7 +143,8 @@ def date_difference(start: str, end: str, timezone: str = "UTC") -> str:
     """
     zone = _zone(timezone)
     first, second = _parse(start, zone), _parse(end, zone)
-    delta = second - first
+    # Subtract in UTC: within one zone Python subtracts wall-clock times, which ignores DST changes.
+    delta = second.astimezone(dt_timezone.utc) - first.astimezone(dt_timezone.utc)
     total_minutes = int(delta.total_seconds() // 60)
     sign = "-" if total_minutes < 0 else ""
     days, rest = divmod(abs(total_minutes), 24 * 60)

@@ -144,10 +144,11 @@ def _eval(node: ast.AST) -> Number:
             return _CONSTANTS[node.id]
         raise MathError(f"unknown name {node.id!r}; the constants are {', '.join(_CONSTANTS)}")
     if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if not isinstance(node.func, ast.Name):
+            return _eval(node.func)  # an attribute, a lambda...: refused with its own reason below
+        name = node.func.id
         if name not in _FUNCTIONS:
-            shown = name or ast.unparse(node.func)
-            raise MathError(f"{shown}() is not an allowed function; allowed: {', '.join(_FUNCTIONS)}")
+            raise MathError(f"{name}() is not an allowed function; allowed: {', '.join(_FUNCTIONS)}")
         if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             raise MathError(f"{name}() takes plain positional arguments only")
         args = [_eval(arg) for arg in node.args]

@@ -1,0 +1,82 @@
+"""Each example, run as ``python examples/NAME.py`` on the simulator, does what its docstring says."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+RunExample = Callable[..., subprocess.CompletedProcess[str]]
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_quickstart_calls_tools_in_parallel_and_answers_quickly(run_example: RunExample) -> None:
+    started = time.monotonic()
+    out = run_example("quickstart").stdout
+    elapsed = time.monotonic() - started
+    calls = re.findall(r"^tool call: (\w+)\((.*)\)$", out, re.MULTILINE)
+    assert [name for name, _ in calls] == ["get_weather", "get_local_time"]
+    assert all(json.loads(arguments) == {"city": "Hangzhou"} for _, arguments in calls)
+    assert "answer: " in out and "light rain, 18 °C" in out
+    assert re.search(r"^usage: 2 requests, \d+ prompt tokens .*cost \$\d", out, re.MULTILINE), out
+    assert elapsed < 10, f"the quick start took {elapsed:.1f} s"  # the README's promise, generously
+
+
+def test_assistant_multi_turn_with_tools_and_streaming(run_example: RunExample) -> None:
+    out = run_example("assistant").stdout
+    assert "to-do list: ['buy milk', 'call the bank']" in out  # two parallel add_todo calls in turn 1
+    streamed = out.split("user: What is on my list now?\n", 1)[1]
+    assert streamed.startswith('assistant: [calling list_todos] [list_todos -> ["buy milk","call the bank"]]')
+    assert re.search(r"conversation: \d+ messages", out)
+
+
+def test_automation_writes_validated_records(run_example: RunExample, tmp_path: Path) -> None:
+    out_file = tmp_path / "triaged.json"
+    out = run_example("automation", "--out", str(out_file)).stdout
+    assert f"wrote 3 tickets to {out_file}" in out
+    records = json.loads(out_file.read_text(encoding="utf-8"))
+    assert [r["file"] for r in records] == ["001.txt", "002.txt", "003.txt"]
+    assert [(r["category"], r["urgency"]) for r in records] == [
+        ("billing", "normal"),
+        ("bug", "urgent"),
+        ("feature", "low"),
+    ]
+    assert all(isinstance(r["summary"], str) and r["summary"] for r in records)
+
+
+def test_automation_reads_any_folder(run_example: RunExample, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text("From: x@example.com\nSubject: Refund please\n\nA billing problem.\n")
+    out = run_example("automation", str(inbox), "--out", "out.json").stdout
+    assert "a.txt: billing" in out
+    assert len(json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))) == 1
+
+
+def test_reasoner_shows_reasoning_and_calls_tools_in_thinking_mode(run_example: RunExample) -> None:
+    out = run_example("reasoner").stdout
+    assert "profile deepseek-v4: reasoning sent back: all-with-tools" in out
+    assert out.count("\nthinking: ") >= 4  # before and after the tool call, in both turns
+    assert out.count("tool call: get_weather(") == 2
+    assert re.search(r"history: 9 messages, 4 assistant messages carry reasoning_content", out), out
+
+
+def test_fim_and_prefix_completion(run_example: RunExample) -> None:
+    out = run_example("fim_and_prefix").stdout
+    fim = out.split("FIM completion:\n", 1)[1].split("Prefix completion:\n", 1)[0]
+    assert fim.strip(), "empty FIM completion"
+    prefix = out.split("Prefix completion:\n", 1)[1]
+    code = prefix.split("```python\n", 1)[1].split("```", 1)[0]
+    compile(code, "<prefix completion>", "exec")  # the continuation is code, cut at the stop fence
+
+
+def test_every_example_has_a_test() -> None:
+    tests = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
+    tested = set(re.findall(r'run_example\(\s*"(\w+)"', tests))
+    examples = {p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_")}
+    assert examples == tested
+

@@ -128,6 +128,7 @@ class Agent(Generic[DepsT, OutputT]):
         api_key: str | None = None,
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
+        client: DeepSeekClient | None = None,
         usage_limits: UsageLimits | None = None,
         approve: Approve | None = None,
         tool_retries: int = 2,
@@ -140,7 +141,9 @@ class Agent(Generic[DepsT, OutputT]):
         """See the attributes of the same names. ``tool_retries``: how many failed calls a tool may have
         per run (``@tool(retries=...)`` overrides it); ``length_continuations``: how many times an answer
         cut at ``max_tokens`` is continued with prefix completion; ``end_strategy="final_answer"``: when
-        ``max_turns`` or a retry budget runs out, ask once more without tools instead of raising."""
+        ``max_turns`` or a retry budget runs out, ask once more without tools instead of raising;
+        ``client``: a configured ``DeepSeekClient`` (retries, timeouts) to use instead of ``api_key``,
+        ``base_url`` and ``http_client``."""
         self.model = model
         self.toolset = tools if isinstance(tools, Toolset) else Toolset(*tools)
         self.instructions = instructions
@@ -154,7 +157,8 @@ class Agent(Generic[DepsT, OutputT]):
         self.tool_timeout, self.tool_threads = tool_timeout, tool_threads
         self.length_continuations, self.end_strategy = length_continuations, end_strategy
         self._api_key, self._base_url, self._http_client = api_key, base_url, http_client
-        self._shared_client: DeepSeekClient | None = None
+        self._shared_client = client
+        """A client given by the user (or made once for their ``http_client``), shared by every run."""
         if len(self.toolset) + (not self.output.is_text) > self.profile.max_tools:
             raise UserError(f"{len(self.toolset)} tools, the API accepts at most {self.profile.max_tools}")
         if OUTPUT_TOOL in self.toolset and not self.output.is_text:
@@ -330,9 +334,11 @@ class Agent(Generic[DepsT, OutputT]):
 
     def _count_failures(self, run: _Run, answers: list[Answer]) -> None:
         """Charge failed calls to their tools' retry budgets; raise (or go final) when one runs out."""
+        seen: set[str] = set()
         for answer in answers:
-            if not answer.failed:
-                continue
+            if not answer.failed or answer.name in seen:
+                continue  # several failed calls of one tool in one response use one retry
+            seen.add(answer.name)
             if answer.name == OUTPUT_TOOL and self._output_tool is not None:
                 self._count_output_failure(run, answer.content)
                 continue
@@ -344,7 +350,7 @@ class Agent(Generic[DepsT, OutputT]):
                     run.final_only = True
                     continue
                 raise ToolRetriesExceeded(
-                    f"tool {answer.name!r} failed {failures} times, more than its retry "
+                    f"tool {answer.name!r} failed in {failures} responses, more than its retry "
                     f"budget of {budget}; last error: {answer.content}"
                 )
 
@@ -371,9 +377,9 @@ class Agent(Generic[DepsT, OutputT]):
 
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[DeepSeekClient]:
-        """A user's ``http_client`` is shared by every run; otherwise each run opens and closes its own,
-        so no connection outlives the event loop that made it (``run_sync`` starts a new loop each time)."""
-        if self._http_client is not None:
+        """A user's ``client`` or ``http_client`` is shared by every run; otherwise each run opens and
+        closes its own, so no connection outlives the loop that made it (``run_sync`` makes a new loop)."""
+        if self._shared_client is not None or self._http_client is not None:
             if self._shared_client is None:
                 self._shared_client = DeepSeekClient(
                     api_key=self._api_key, base_url=self._base_url, http_client=self._http_client

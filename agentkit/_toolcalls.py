@@ -113,7 +113,7 @@ class CallRunner:
             value = await self._call(tool, arguments, call_id)
             return Answer(call_id, name, tool.serialize(value))
         except ToolArgumentError as exc:
-            return Answer(call_id, name, f"Error: invalid arguments for {name!r}: {exc}", True)
+            return Answer(call_id, name, f"Error: {exc}", True)
         except UserError:
             raise
         except Exception as exc:

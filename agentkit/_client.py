@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
     # httpx imports its command-line tool (click, pygments, rich: 50-100 ms) whenever those happen to be
@@ -136,7 +136,7 @@ class DeepSeekClient:
                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
             )
         self._http = http_client
-        self._network = _enforces_read_timeouts(http_client)
+        self._idle_guard = _idle_guard(http_client)
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
 
     def __repr__(self) -> str:
@@ -389,7 +389,7 @@ class ChatStream:
         idle = client.stream_idle_timeout
         if idle is None:
             response = await client._send("POST", self._url, self._content, stream=True)
-        elif client._network:
+        elif client._idle_guard == "httpx":
             # httpx's read timeout guards every socket read at no extra cost: it is the idle timeout
             timeout = client._http.timeout if client._timeout is httpx.USE_CLIENT_DEFAULT else client._timeout
             timeout = httpx.Timeout(
@@ -424,7 +424,7 @@ class ChatStream:
         assert self._reads is not None
         idle = self._client.stream_idle_timeout
         try:
-            if idle is None or self._client._network:
+            if idle is None or self._client._idle_guard != "each read":
                 raw = await self._reads.__anext__()
             else:
                 with anyio.move_on_after(idle):
@@ -447,15 +447,21 @@ class ChatStream:
             self._payloads += self._decoder.feed(raw)
 
 
-def _enforces_read_timeouts(http: httpx.AsyncClient) -> bool:
-    """Whether httpx's own per-read timeout guards this client's reads (plain network transport).
+def _idle_guard(http: httpx.AsyncClient) -> Literal["httpx", "send", "each read"]:
+    """How a stream's idle timeout is enforced on this client's transport, as cheaply as possible.
 
-    Then the stream idle timeout is httpx's read timeout and costs nothing; any other transport (a
-    test transport, ASGI, a mount) gets an anyio deadline around each read instead.
+    A plain network transport: httpx's own per-read timeout (no extra cost). ASGI (the in-process
+    simulator): the whole body is buffered before ``send`` returns, so only ``send`` needs a deadline.
+    Anything else (test transports, mounts): an anyio deadline around ``send`` and around each read.
     """
-    return type(getattr(http, "_transport", None)) is httpx.AsyncHTTPTransport and not getattr(
-        http, "_mounts", None
-    )
+    transport = getattr(http, "_transport", None)
+    if getattr(http, "_mounts", None):
+        return "each read"
+    if type(transport) is httpx.AsyncHTTPTransport:
+        return "httpx"
+    if type(transport) is httpx.ASGITransport:
+        return "send"
+    return "each read"
 
 
 __all__ = ["ChatStream", "DeepSeekClient", "RetryPolicy"]

@@ -34,6 +34,10 @@ def test_a_comment_followed_by_a_blank_line_is_not_an_event() -> None:
     assert decode(b": keep-alive\r\n\r\n", b"data: [DONE]\r\n\r\n") == ([], True)
 
 
+def test_an_empty_data_field_is_not_a_chunk() -> None:
+    assert decode(b"data:\n\ndata: \n\n: keep-alive\n\n") == ([], False)
+
+
 def test_crlf_and_cr_line_endings_even_split_across_reads() -> None:
     assert decode(b'data: {"a":1}\r\n\r\ndata: {"b":2}\r\r') == ([b'{"a":1}', b'{"b":2}'], False)
     body = b'data: {"a":1}\r\n\r\ndata: {"b":2}\r\n\r\ndata: [DONE]\r\n\r\n'

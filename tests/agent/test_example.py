@@ -74,7 +74,18 @@ async def test_design_example_scripted_run_and_stream() -> None:
         Reply(tool_calls=[("get_weather", {"city": "Paris"})]),
         Reply(content="Paris is sunny."),
     )
-    agent = example_agent(sim)
+    with serve(sim, host="127.0.0.1", port=0) as base_url:
+        agent = Agent(
+            model="deepseek-chat",
+            tools=[get_weather],
+            instructions="You are a helpful assistant.",
+            base_url=base_url,
+            api_key=SIM_API_KEY,
+        )
+        await check_scripted(agent)
+
+
+async def check_scripted(agent: Agent) -> None:
     result = await agent.run("Weather in Hangzhou and Beijing?")
     assert result.output == "Hangzhou is 21 C and Beijing 21 F."
     tool_answers = [m["content"] for m in result.messages if m["role"] == "tool"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import threading
 import time
@@ -70,5 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  DEEPSEEK_API_KEY={SIM_API_KEY}", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled: a normal stop
+        server.run()
     return 0

@@ -9,24 +9,26 @@ cache. Hits are whole units, never partial ones, and a prefix under 64 tokens is
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import re
 from collections import OrderedDict
 from typing import Any
 
 UNIT = 64
 
 
-def _char_weight(char: str) -> int:
-    """Tenths of a token, so sums stay exact."""
-    code = ord(char)
-    if 0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or code >= 0x20000:
-        return 6
-    return 3
+_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0010ffff]")
+
+
+def _tenths(text: str) -> int:
+    """Tenths of a token (0.3 per character, 0.6 per CJK character), so sums stay exact."""
+    return 3 * len(text) + 3 * len(_WIDE.findall(text))
 
 
 def count_tokens(text: str) -> int:
-    return -(-sum(_char_weight(c) for c in text) // 10)
+    return -(-_tenths(text) // 10)
 
 
 def render_message(message: dict[str, Any]) -> str:
@@ -73,18 +75,19 @@ class ContextCache:
     @staticmethod
     def _boundaries(namespace: str, text: str) -> list[tuple[int, bytes]]:
         """(tokens so far, prefix hash) at each 64-token boundary of ``text``."""
+        wide = [m.start() for m in _WIDE.finditer(text)]
+
+        def weight(end: int) -> int:  # tenths of a token in text[:end]
+            return 3 * end + 3 * bisect.bisect_left(wide, end)
+
         digest = hashlib.blake2b(namespace.encode(), digest_size=16)
         result: list[tuple[int, bytes]] = []
-        weight = 0
         start = 0
-        next_unit = UNIT
-        for index, char in enumerate(text):
-            weight += _char_weight(char)
-            if weight >= next_unit * 10:
-                digest.update(text[start : index + 1].encode())
-                start = index + 1
-                result.append((next_unit, digest.copy().digest()))
-                next_unit += UNIT
+        for unit in range(1, weight(len(text)) // (UNIT * 10) + 1):
+            end = bisect.bisect_left(range(len(text) + 1), unit * UNIT * 10, key=weight)
+            digest.update(text[start:end].encode())
+            start = end
+            result.append((unit * UNIT, digest.copy().digest()))
         return result
 
     def lookup(self, namespace: str, text: str) -> int:

@@ -7,11 +7,13 @@ the partial summaries are combined, in rounds if they are still too long.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
 if TYPE_CHECKING:
+    from agentkit._pricing import Pricing
     from agentkit._wire import ChatCompletion, ChatRequest, Message
 
 
@@ -70,6 +72,7 @@ async def summarize_text(
     max_chunks: int = 24,
     max_concurrency: int = 4,
     usage: UsageSink | None = None,
+    pricing: Pricing | None = None,
 ) -> str:
     """Summarise ``text`` with ``model``: one request if it fits a chunk, else map-reduce.
 
@@ -82,6 +85,7 @@ async def summarize_text(
         max_chunks: Text beyond this many chunks is left out (and the summary says so), to bound cost.
         max_concurrency: How many chunk requests run at once.
         usage: Where to add each request's token usage (the run's usage), if anywhere.
+        pricing: Prices the requests' cost added to ``usage`` (none: the cost is not counted).
     """
     focus_note = f", focusing on: {focus}" if focus.strip() else ""
     chunks = split_text(text, chunk_chars)
@@ -99,7 +103,8 @@ async def summarize_text(
         async with limiter:
             completion = await client.chat({"model": model, "messages": messages})
         if usage is not None and completion.usage is not None:
-            usage.add(completion.usage)
+            cost = pricing.cost(completion.usage, datetime.now(timezone.utc)) if pricing else 0.0
+            usage.add(completion.usage, cost=cost)
         if not completion.choices:
             return ""
         return (completion.choices[0].message.content or "").strip()

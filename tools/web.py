@@ -21,6 +21,7 @@ import anyio
 import httpx
 
 from agentkit._context import RunContext
+from agentkit._pricing import PRICES
 from agentkit._tool import Tool, tool
 from agentkit._toolset import Toolset
 
@@ -256,7 +257,11 @@ def _make_tools(settings: WebSettings) -> tuple[Tool, Tool, Tool]:
         else:
             page = await fetch_page(url, settings)
             text = f"# {page.title}\n\n{page.text}" if page.title else page.text
-        return await summarize_text(ctx.client, ctx.model, text, focus=focus, usage=ctx.usage)
+        # The summary requests are the run's own spending: counted in its usage, priced like its requests.
+        pricing = PRICES.get(ctx.model)
+        return await summarize_text(
+            ctx.client, ctx.model, text, focus=focus, usage=ctx.usage, pricing=pricing
+        )
 
     return fetch_url, crawl_site, summarize_url
 

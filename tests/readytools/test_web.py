@@ -10,6 +10,7 @@ from agentkit.tools import web
 from agentkit.tools._summarize import split_text
 
 from agentkit._context import RunContext
+from agentkit._usage import RunUsage
 from agentkit._wire import ChatCompletion, ChatRequest
 
 from .conftest import Site
@@ -246,11 +247,13 @@ async def test_summarize_url_uses_the_agents_own_model(site: Site) -> None:
     summarize = web.toolset(allow_private=True).get("summarize_url")
     assert summarize is not None and summarize.takes_context
     assert "ctx" not in summarize.schema["function"]["parameters"]["properties"]
-    ctx = RunContext(deps=None, model="deepseek-v4-flash", client=cast(Any, model))
+    usage = RunUsage()
+    ctx = RunContext(deps=None, model="deepseek-chat", client=cast(Any, model), usage=usage)
     summary = await summarize.call({"url": site.base + "/c", "focus": "fruit", "max_pages": 2}, ctx)
     assert summary.startswith("summary of")
     (request,) = model.requests
-    assert request["model"] == "deepseek-v4-flash"
+    assert request["model"] == "deepseek-chat"
+    assert (usage.requests, usage.total_tokens) == (1, 15) and usage.cost > 0
     content = str(request["messages"][1]["content"])
     assert "# Page C" in content and "Cherries" in content and "# Page D" in content
 

@@ -22,7 +22,11 @@ from .schema_values import value_for
 
 @dataclass(frozen=True)
 class Reply:
-    """One model response. ``tool_calls`` items are (name, arguments as a dict or raw JSON text)."""
+    """One model response. ``tool_calls`` items are (name, arguments as a dict or raw JSON text).
+
+    ``reasoning`` is sent only when the request is in thinking mode (then ``""`` when None), as the real
+    server does; ``finish_reason`` overrides the computed one (``stop``, ``length``, ``tool_calls``).
+    """
 
     content: str | None = None
     reasoning: str | None = None
@@ -265,6 +269,7 @@ def _continue_prefix(prefix: str, question: str) -> str:
 def fim_text(prompt: str, suffix: str | None) -> str:
     """Fill in the middle: something that joins the prompt to the suffix."""
     if suffix:
-        indent = re.match(r"\s*", suffix.lstrip("\n")).group() if suffix.strip() else "    "  # type: ignore[union-attr]
+        body = suffix.lstrip("\n")
+        indent = body[: len(body) - len(body.lstrip())] or "    "
         return f"\n{indent}if a <= 1:\n{indent}    return a\n"
     return "there lived a curious engineer who wrote tests for everything."

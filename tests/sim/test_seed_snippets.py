@@ -55,15 +55,12 @@ REASONER = snippet(
     '    model="deepseek-reasoner",\n    messages=messages\n)',
     "# ...",
 )
+_STREAM_LOOP = GUIDES.index('    stream=True\n)\n\nreasoning_content = ""')
 REASONER_STREAM = snippet(
-    GUIDES, '    messages=messages,\n    stream=True\n)\n\nreasoning_content = ""', "# ..."
+    GUIDES[GUIDES.rindex("from openai import OpenAI", 0, _STREAM_LOOP) :],
+    "from openai import OpenAI",
+    "# ...",
 )
-REASONER_STREAM = GUIDES[
-    GUIDES.rindex("from openai import OpenAI", 0, GUIDES.index(REASONER_STREAM)) : GUIDES.index(
-        REASONER_STREAM
-    )
-    + len(REASONER_STREAM)
-]
 MULTI_ROUND = snippet(
     GUIDES,
     'from openai import OpenAI\nclient = OpenAI(api_key="<DeepSeek API Key>", '

@@ -1,0 +1,129 @@
+"""Sessions: each completed step is appended; a process killed between steps resumes with every
+message it had finished, and the simulator (strict V4 rules) accepts the resumed conversation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from agentkit import InMemorySession, SQLiteSession, tool
+from agentkit.sim import Reply, Simulator
+
+from .conftest import AgentFactory, assert_every_call_answered
+
+CHILD = textwrap.dedent(
+    """
+    import sys, anyio
+    from agentkit import Agent, SQLiteSession, tool
+    from agentkit.sim import SIM_API_KEY, Reply, Simulator
+
+    @tool
+    def lookup(key: str) -> str:
+        \"\"\"Look a key up.\"\"\"
+        return f"value of {key}"
+
+    class Reporting(SQLiteSession):
+        steps = 0
+
+        async def append(self, messages):
+            await super().append(messages)
+            Reporting.steps += 1
+            print(f"STEP {Reporting.steps} {len(messages)}", flush=True)
+            if Reporting.steps == 3:
+                await anyio.sleep(30)  # killed here, between two steps
+
+    async def main():
+        sim = Simulator(era="deepseek-v4")
+        sim.script(
+            Reply(reasoning="first", tool_calls=[("lookup", {"key": "a"}), ("lookup", {"key": "b"})]),
+            Reply(reasoning="", tool_calls=[("lookup", {"key": "c"})]),
+            Reply(content="never reached"),
+        )
+        agent = Agent(model="deepseek-v4-flash", tools=[lookup], instructions="Be brief.",
+                      http_client=sim.http_client(), base_url="http://sim", api_key=SIM_API_KEY)
+        await agent.run("Look up a, b, then c.", session=Reporting(sys.argv[1], session_id="chat"))
+
+    anyio.run(main)
+    """
+)
+
+
+@tool
+def lookup(key: str) -> str:
+    """Look a key up."""
+    return f"value of {key}"
+
+
+@pytest.mark.anyio
+async def test_killed_between_steps_resumes_without_loss(tmp_path: Path, make_agent: AgentFactory) -> None:
+    db = tmp_path / "chat.sqlite3"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(db)], stdout=subprocess.PIPE, text=True, env={**os.environ}
+    )
+    assert child.stdout is not None
+    lines = []
+    for line in child.stdout:
+        lines.append(line.strip())
+        if line.startswith("STEP 3"):
+            child.send_signal(signal.SIGKILL)
+            break
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert lines == [
+        "STEP 1 2",
+        "STEP 2 3",
+        "STEP 3 2",
+    ]  # [system, user], [assistant, 2 tools], [assistant, tool]
+
+    session = SQLiteSession(db, session_id="chat")
+    saved = await session.load()
+    assert [m["role"] for m in saved] == ["system", "user", "assistant", "tool", "tool", "assistant", "tool"]
+    assert saved[2]["reasoning_content"] == "first" and saved[5]["reasoning_content"] == ""
+    assert_every_call_answered(saved)
+
+    sim = Simulator(era="deepseek-v4")  # a fresh server: the whole conversation comes from the session
+    sim.script(Reply(reasoning="done", content="a, b and c are known."))
+    result = await make_agent(sim, tools=[lookup], instructions="Be brief.").run(session=session)
+    assert result.output == "a, b and c are known."
+    assert result.messages[: len(saved)] == saved
+    assert await session.load() == result.messages
+    sent = sim.requests[0].json
+    assert sent is not None and sent["messages"] == saved  # reasoning kept, "" included, bytes as stored
+
+
+@pytest.mark.anyio
+async def test_session_receives_each_step_and_continues(sim: Simulator, make_agent: AgentFactory) -> None:
+    session = InMemorySession()
+    appended: list[int] = []
+    original = session.append
+
+    async def spy(messages: list[dict[str, object]]) -> None:
+        appended.append(len(messages))
+        await original(messages)
+
+    session.append = spy  # type: ignore[method-assign]
+    agent = make_agent(tools=[lookup])
+    sim.script(Reply(tool_calls=[("lookup", {"key": "a"})]), Reply(content="a is known."))
+    await agent.run("Look up a.", session=session)
+    sim.script(Reply(content="Nothing else."))
+    second = await agent.run("Anything else?", session=session)
+    assert appended == [1, 2, 1, 1, 1]
+    assert [m["role"] for m in second.messages] == [
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "user",
+        "assistant",
+    ]
+    assert second.new_messages() == second.messages[4:]
+    with pytest.raises(Exception, match="history= or session="):
+        await agent.run("x", session=session, history=[])

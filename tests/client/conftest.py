@@ -16,6 +16,12 @@ from client_wire import API_KEY, Server, Sleeps
 from agentkit._client import DeepSeekClient
 
 
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """The client runs on both backends anyio supports."""
+    return str(request.param)
+
+
 @pytest.fixture
 def server() -> Server:
     return Server()

@@ -16,6 +16,12 @@ from agentkit._errors import StreamIdleTimeoutError
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The loopback server below is plain asyncio."""
+    return "asyncio"
+
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
 
 

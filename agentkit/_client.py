@@ -11,19 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal, TypeVar, cast
-
-if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
-    # httpx imports its command-line tool (click, pygments, rich: 50-100 ms) whenever those happen to be
-    # installed. agentkit never uses it; hiding it during the import makes httpx define a stub ``main``.
-    sys.modules["httpx._main"] = None  # type: ignore[assignment]
-    import httpx
-
-    del sys.modules["httpx._main"]
 
 import anyio
 import httpx

@@ -39,6 +39,7 @@ from ._errors import (
     OutputValidationError,
     RunError,
     ToolRetriesExceeded,
+    TooManyToolsError,
     UserError,
 )
 from ._events import ModelResponseDone, RunDone, StreamEvent, ToolResult, chunk_events
@@ -159,8 +160,12 @@ class Agent(Generic[DepsT, OutputT]):
         self._api_key, self._base_url, self._http_client = api_key, base_url, http_client
         self._shared_client = client
         """A client given by the user (or made once for their ``http_client``), shared by every run."""
-        if len(self.toolset) + (not self.output.is_text) > self.profile.max_tools:
-            raise UserError(f"{len(self.toolset)} tools, the API accepts at most {self.profile.max_tools}")
+        count = len(self.toolset) + (not self.output.is_text and len(self.toolset) > 0)
+        if count > self.profile.max_tools:
+            raise TooManyToolsError(
+                f"{count} tools (the structured-output tool included), the API accepts at most "
+                f"{self.profile.max_tools}"
+            )
         if OUTPUT_TOOL in self.toolset and not self.output.is_text:
             raise UserError(f"a tool named {OUTPUT_TOOL!r} clashes with the structured-output tool")
         self._output_tool = None if self.output.is_text or not self.toolset else self.output
@@ -238,18 +243,11 @@ class Agent(Generic[DepsT, OutputT]):
         await run.commit(first)
 
         async with self._client() as client:
+            limiter = anyio.CapacityLimiter(self.tool_threads)
+            context = partial(self._context, run, deps, client)
+            runner = CallRunner(self.toolset, context, limiter, approve, self.tool_timeout)
+            parts: list[dict[str, Any]] = []  # an answer cut at max_tokens, continued by prefix completion
             try:
-                limiter = anyio.CapacityLimiter(self.tool_threads)
-                runner = CallRunner(
-                    self.toolset,
-                    partial(self._context, run, deps, client),
-                    limiter,
-                    approve,
-                    self.tool_timeout,
-                )
-                parts: list[
-                    dict[str, Any]
-                ] = []  # pieces of an answer cut at max_tokens, continued by prefix completion
                 while True:
                     # 2. Limits, then one model request.
                     if run.usage.requests >= self.max_turns:
@@ -316,9 +314,7 @@ class Agent(Generic[DepsT, OutputT]):
                     try:
                         final = content if self.output.is_text else self.output.validate(content)
                     except OutputInvalid as exc:
-                        hint = (
-                            "" if not self._tool_defs else f" Call the {OUTPUT_TOOL} tool with your answer."
-                        )
+                        hint = f" Call the {OUTPUT_TOOL} tool with your answer." if self._output_tool else ""
                         await run.commit([message, {"role": "user", "content": f"{exc}{hint}"}])
                         self._count_output_failure(run, str(exc))
                         continue

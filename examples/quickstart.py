@@ -49,8 +49,11 @@ def main() -> None:
         result = agent.run_sync("What is the weather and the local time in Hangzhou?")
 
         for message in result.messages:
-            for call in message.get("tool_calls") or []:
-                print(f"tool call: {call['function']['name']}({call['function']['arguments']})")
+            calls = message.get("tool_calls") or []
+            if calls:
+                print(f"{len(calls)} tool call(s) in one model response, run concurrently:")
+            for call in calls:
+                print(f"  tool call: {call['function']['name']}({call['function']['arguments']})")
         print(f"answer: {result.output}")
         usage = result.usage
         print(

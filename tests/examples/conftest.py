@@ -15,9 +15,12 @@ SIMULATOR_LINE = "Running on the bundled simulator"
 
 @pytest.fixture
 def run_example(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``run_example("quickstart", *args)``: run it with no key (so on the simulator), from ``tmp_path``."""
+    """``run_example("quickstart", *args)``: run it from ``tmp_path`` with no ``DEEPSEEK_*`` variables (so on
+    the simulator) unless ``env`` gives some; check the exit code and the first line."""
 
-    def run(name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        name: str, *args: str, env: dict[str, str] | None = None, first_line: str = SIMULATOR_LINE
+    ) -> subprocess.CompletedProcess[str]:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("DEEPSEEK_")}
         environ.update(env or {})
         result = subprocess.run(
@@ -29,7 +32,7 @@ def run_example(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str
             timeout=60,
         )
         assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-        assert result.stdout.splitlines()[0].startswith(SIMULATOR_LINE), result.stdout
+        assert result.stdout.splitlines()[0].startswith(first_line), result.stdout
         return result
 
     return run

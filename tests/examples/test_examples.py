@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from agentkit.sim import SIM_API_KEY, Simulator, serve
+
 RunExample = Callable[..., subprocess.CompletedProcess[str]]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -18,12 +20,21 @@ def test_quickstart_calls_tools_in_parallel_and_answers_quickly(run_example: Run
     started = time.monotonic()
     out = run_example("quickstart").stdout
     elapsed = time.monotonic() - started
-    calls = re.findall(r"^tool call: (\w+)\((.*)\)$", out, re.MULTILINE)
+    assert "2 tool call(s) in one model response, run concurrently:" in out
+    calls = re.findall(r"^  tool call: (\w+)\((.*)\)$", out, re.MULTILINE)
     assert [name for name, _ in calls] == ["get_weather", "get_local_time"]
     assert all(json.loads(arguments) == {"city": "Hangzhou"} for _, arguments in calls)
     assert "answer: " in out and "light rain, 18 °C" in out
     assert re.search(r"^usage: 2 requests, \d+ prompt tokens .*cost \$\d", out, re.MULTILINE), out
     assert elapsed < 10, f"the quick start took {elapsed:.1f} s"  # the README's promise, generously
+
+
+def test_with_a_key_the_examples_use_deepseek_base_url(run_example: RunExample) -> None:
+    # A stand-in "DeepSeek": the simulator on loopback, reached through the real configuration variables.
+    with serve(Simulator(), host="127.0.0.1", port=0) as base_url:
+        env = {"DEEPSEEK_API_KEY": SIM_API_KEY, "DEEPSEEK_BASE_URL": base_url}
+        out = run_example("quickstart", env=env, first_line=f"Running on DeepSeek ({base_url})").stdout
+    assert "answer: " in out
 
 
 def test_assistant_multi_turn_with_tools_and_streaming(run_example: RunExample) -> None:

@@ -7,9 +7,10 @@ use the IANA time-zone database through ``zoneinfo`` (daylight saving time inclu
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from agentkit._tool import tool
 from agentkit._toolset import Toolset
@@ -26,22 +27,55 @@ def _utcnow() -> datetime:
     return datetime.now(dt_timezone.utc).replace(microsecond=0)
 
 
+# Big cities that are not the name of their time zone (the others are found by the zone names' last part).
+_CITIES = {
+    "beijing": "Asia/Shanghai",
+    "hangzhou": "Asia/Shanghai",
+    "shenzhen": "Asia/Shanghai",
+    "guangzhou": "Asia/Shanghai",
+    "delhi": "Asia/Kolkata",
+    "new_delhi": "Asia/Kolkata",
+    "mumbai": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata",
+    "san_francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "washington": "America/New_York",
+    "boston": "America/New_York",
+    "miami": "America/New_York",
+    "osaka": "Asia/Tokyo",
+    "kyoto": "Asia/Tokyo",
+}
+
+
+@functools.cache
+def _zones_by_city() -> dict[str, str]:
+    zones = {name.rsplit("/", 1)[-1].lower(): name for name in sorted(available_timezones()) if "/" in name}
+    return {**zones, **_CITIES}
+
+
 def _zone(name: str) -> ZoneInfo:
+    """An IANA zone by name; a city name (``Tokyo``, ``New York``, ``Beijing``) is accepted too."""
     name = name.strip()
     if name.upper() in ("UTC", "Z", "GMT"):
         name = "UTC"
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ClockError(
-            f"unknown time zone {name!r}: use an IANA name such as 'Asia/Tokyo', 'Europe/Paris', "
-            "'America/New_York' or 'UTC'"
-        ) from None
+        pass
+    city = _zones_by_city().get("_".join(name.replace(",", " ").split()).lower())
+    if city is not None:
+        return ZoneInfo(city)
+    raise ClockError(
+        f"unknown time zone {name!r}: use an IANA name such as 'Asia/Tokyo', 'Europe/Paris', "
+        "'America/New_York' or 'UTC'"
+    )
 
 
 def _describe(moment: datetime) -> str:
     offset = moment.strftime("%z")
-    return f"{moment.isoformat()} ({moment.strftime('%A')}, {moment.tzname()}, UTC{offset[:3]}:{offset[3:]})"
+    zone = f"{moment.tzinfo}, " if isinstance(moment.tzinfo, ZoneInfo) and moment.tzinfo.key != "UTC" else ""
+    utc = f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{moment.isoformat()} ({moment.strftime('%A')}, {zone}{moment.tzname()}, {utc})"
 
 
 def _parse(text: str, zone: ZoneInfo | None) -> datetime:
@@ -63,7 +97,7 @@ def now(timezone: str = "UTC") -> str:
     """Get the current date and time in a time zone, with the weekday and the UTC offset.
 
     Args:
-        timezone: An IANA time-zone name, e.g. "Asia/Tokyo", "Europe/Berlin", "America/Los_Angeles" or "UTC".
+        timezone: An IANA time-zone name, e.g. "Asia/Tokyo", "Europe/Berlin" or "UTC" (a city name works too).
     """
     return _describe(_utcnow().astimezone(_zone(timezone)))
 

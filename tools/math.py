@@ -196,7 +196,7 @@ def evaluate(expression: str) -> Number:
 
 @tool
 def calculate(expression: str) -> str:
-    """Evaluate an arithmetic expression exactly and return the result; use it instead of mental arithmetic.
+    """Evaluate an arithmetic expression such as 2**10 or sqrt(2) * 3; never do arithmetic in your head.
 
     Whole numbers are exact (up to about 3,000 digits); decimals are floating point. Supported: + - * /
     // (floor division) % (remainder) ** (power), parentheses, the constants pi, e, tau, and the functions

@@ -16,7 +16,7 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_now() -> None:
-    assert clock.now("Asia/Tokyo") == "2025-03-09T15:30:00+09:00 (Sunday, JST, UTC+09:00)"
+    assert clock.now("Asia/Tokyo") == "2025-03-09T15:30:00+09:00 (Sunday, Asia/Tokyo, JST, UTC+09:00)"
     assert clock.now() == "2025-03-09T06:30:00+00:00 (Sunday, UTC, UTC+00:00)"
     assert clock.now("utc") == clock.now("UTC")
 
@@ -36,13 +36,22 @@ def test_convert_across_daylight_saving_time() -> None:
         "2025-03-09T07:30:00+00:00 (Sunday, UTC, UTC+00:00)"
     )
     assert clock.convert_time("2025-03-14 09:30", "Asia/Shanghai", "America/New_York") == (
-        "2025-03-13T21:30:00-04:00 (Thursday, EDT, UTC-04:00)"
+        "2025-03-13T21:30:00-04:00 (Thursday, America/New_York, EDT, UTC-04:00)"
+    )
+
+
+def test_city_names_are_accepted_for_zones() -> None:
+    assert clock.now("Tokyo") == clock.now("Asia/Tokyo")
+    assert clock.now("new york") == clock.now("America/New_York")
+    assert clock.now("Beijing") == clock.now("Asia/Shanghai")
+    assert clock.convert_time("2025-01-01T09:00", "Paris", "San Francisco") == (
+        "2025-01-01T00:00:00-08:00 (Wednesday, America/Los_Angeles, PST, UTC-08:00)"
     )
 
 
 def test_an_offset_in_the_time_wins_over_from_timezone() -> None:
     assert clock.convert_time("2025-06-01T12:00Z", "Asia/Tokyo", "Europe/London") == (
-        "2025-06-01T13:00:00+01:00 (Sunday, BST, UTC+01:00)"
+        "2025-06-01T13:00:00+01:00 (Sunday, Europe/London, BST, UTC+01:00)"
     )
 
 
@@ -57,7 +66,7 @@ def test_calendar_months_clamp_to_the_month_end() -> None:
 def test_add_hours_across_daylight_saving_time() -> None:
     # 01:30 + 1 h on the clock face is 02:30, which New York skips that night: it is 03:30 EDT.
     assert clock.add_to_date("now", hours=1, timezone="America/New_York") == (
-        "2025-03-09T03:30:00-04:00 (Sunday, EDT, UTC-04:00)"
+        "2025-03-09T03:30:00-04:00 (Sunday, America/New_York, EDT, UTC-04:00)"
     )
 
 

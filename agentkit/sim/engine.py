@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .eras import check_reasoning, resolve_model, thinking_on
+from .eras import ModelSpec, check_reasoning, resolve_model, thinking_on
 from .errors import SimError
 from .faults import Fault
 from .policy import Reply, default_reply, fim_text
@@ -63,7 +63,7 @@ class Engine:
         rng = random.Random(hashlib.sha256(str(self.sim.seed).encode() + raw).digest())
         reply = await self.sim.next_reply(body) or default_reply(body, thinking=thinking, seed=self.sim.seed)
         reasoning = (reply.reasoning or "") if thinking else None
-        content, finish = _limit(reply, body, spec.max_tokens_counts_reasoning, reasoning)
+        content, finish = _limit(reply, body, spec, reasoning)
         calls = [_tool_call(i, name, args, rng) for i, (name, args) in enumerate(reply.tool_calls)]
         if calls and finish == "stop":
             finish = reply.finish_reason or "tool_calls"
@@ -135,12 +135,13 @@ def _cut(text: str, stop: str | list[str] | None, max_tokens: int | None) -> tup
 
 
 def _limit(
-    reply: Reply, body: dict[str, Any], counts_reasoning: bool, reasoning: str | None
+    reply: Reply, body: dict[str, Any], spec: ModelSpec, reasoning: str | None
 ) -> tuple[str | None, str]:
+    """The answer cut by stop sequences and ``max_tokens`` (the model's default when not given)."""
     if reply.content is None:
         return None, reply.finish_reason or "stop"
-    limit = body.get("max_tokens")
-    if limit is not None and counts_reasoning:
+    limit = body.get("max_tokens", spec.default_max_tokens)
+    if spec.max_tokens_counts_reasoning:
         limit = max(0, limit - count_tokens(reasoning or ""))
     content, finish = _cut(reply.content, body.get("stop"), limit)
     return content, reply.finish_reason or finish

@@ -170,3 +170,12 @@ async def test_prefix_completion_continues_the_prefix(http: httpx.AsyncClient) -
     )
     content = response.json()["choices"][0]["message"]["content"]
     assert content.startswith("def quick_sort(arr):") and "```" not in content
+
+
+async def test_default_max_tokens_bounds_the_answer() -> None:
+    sim = Simulator(era="deepseek-r1")
+    sim.script(Reply(content="word " * 4000))  # 6000 tokens, above deepseek-chat's default of 4096
+    async with sim.http_client() as client:
+        body = (await chat(client, model="deepseek-chat", messages=[user("long")])).json()
+    assert body["choices"][0]["finish_reason"] == "length"
+    assert body["usage"]["completion_tokens"] <= 4096

@@ -59,8 +59,9 @@ class _Root:
         shown = path.relative_to(self.path).as_posix()
         return shown if shown != "." else "."
 
-    def walk(self, start: Path) -> list[Path]:
-        """Files under ``start`` (not following links out of the root; VCS and cache folders skipped)."""
+    def walk(self, start: Path, limit: int = 20_000) -> list[Path]:
+        """Up to ``limit`` files under ``start`` (links out of the root left out; VCS and cache folders
+        skipped), so that a huge tree cannot stall the tool."""
         found: list[Path] = []
         for folder, dirs, names in os.walk(start):
             dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
@@ -68,6 +69,8 @@ class _Root:
                 path = Path(folder, name)
                 if path.resolve().is_relative_to(self.path):
                     found.append(path)
+                if len(found) >= limit:
+                    return found
         return found
 
 
@@ -94,7 +97,9 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
             raise FilesError(f"{path!r} is a file, not a folder; use read_file to read it")
         lines: list[str] = []
         if recursive:
-            entries = [p for p in root.walk(folder) if fnmatch.fnmatch(p.name, pattern)]
+            entries = [p for p in root.walk(folder) if fnmatch.fnmatch(p.name, pattern)][
+                : root.max_entries + 1
+            ]
         else:
             entries = sorted(p for p in folder.iterdir() if fnmatch.fnmatch(p.name, pattern))
         for entry in entries[: root.max_entries]:
@@ -106,7 +111,7 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
             else:
                 lines.append(f"{shown} ({entry.stat().st_size} bytes)")
         if len(entries) > root.max_entries:
-            lines.append(f"... {len(entries) - root.max_entries} more entries not shown")
+            lines.append(f"... more entries not shown (the first {root.max_entries} are listed)")
         return "\n".join(lines) or f"(no entries in {root.show(folder)} matching {pattern!r})"
 
     @tool
@@ -117,6 +122,8 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
             path: The file, relative to the root.
             offset: The character to start from (0 for the beginning).
         """
+        if offset < 0:
+            raise FilesError("offset must be 0 or more")
         file = root.resolve(path)
         if not file.is_file():
             raise FilesError(f"{path!r} is not a file; use list_files for folders")

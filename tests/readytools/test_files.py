@@ -77,6 +77,17 @@ async def test_read_in_parts(root: Path) -> None:
     )
     last = await tool.call({"path": "long.txt", "offset": 40})
     assert last == "abcdefghij"
+    with pytest.raises(files.FilesError, match="offset must be 0 or more"):
+        await tool.call({"path": "long.txt", "offset": -5})
+
+
+async def test_listing_is_capped(root: Path) -> None:
+    for i in range(8):
+        (root / "docs" / f"extra{i}.md").write_text("x")
+    listing = {t.name: t for t in files.toolset(root, max_entries=3)}["list_files"]
+    text = await listing.call({"recursive": True})
+    assert text.splitlines()[-1] == "... more entries not shown (the first 3 are listed)"
+    assert len(text.splitlines()) == 4
 
 
 async def test_read_refuses_binary_and_folders(root: Path) -> None:

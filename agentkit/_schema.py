@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 import typing
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, cast, get_args, get_origin
+from typing import Annotated, Any, NamedTuple, cast, get_args, get_origin
 
 import docstring_parser
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
@@ -47,26 +47,59 @@ _SCHEMA_ONE = frozenset(
     {"items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else"}
 )
 
+_NUMPY_SECTION = re.compile(r"^\s*[A-Za-z ]+\n\s*-{3,}\s*$", re.MULTILINE)
+
+_CONFIG = ConfigDict(extra="forbid")
+"""The argument model's config; plain dataclasses and TypedDicts inside it inherit it (closed objects)."""
+
 _MAX_ERRORS = 8
 _MAX_SHOWN = 80
 
 
-@dataclass(frozen=True)
 class FunctionSchema:
-    """What a tool knows about its function: the wire schema and how to validate arguments for it."""
+    """What a tool knows about its function: the wire schema and how to validate arguments for it.
 
-    description: str
-    parameters: dict[str, Any]
-    model: type[BaseModel]
-    fields: tuple[tuple[str, str], ...]
-    """(internal field name, parameter name) for every parameter the model fills, in signature order."""
-    context_param: str | None
-    positional_only: frozenset[str]
+    The argument model is created on first use when the schema did not need it (the fast path), so
+    decorating stays cheap; it is created once per tool either way.
+    """
+
+    def __init__(
+        self,
+        *,
+        description: str,
+        parameters: dict[str, Any],
+        fields: tuple[tuple[str, str], ...],
+        context_param: str | None,
+        signature: inspect.Signature,
+        make_model: Callable[[], type[BaseModel]],
+    ) -> None:
+        self.description = description
+        self.parameters = parameters
+        self.fields = fields
+        """(internal field name, parameter name) for every parameter the model fills, in signature order."""
+        self.context_param = context_param
+        self.signature = signature
+        self._make_model = make_model
+        self._model: type[BaseModel] | None = None
+
+    @property
+    def model(self) -> type[BaseModel]:
+        if self._model is None:
+            self._model = self._make_model()
+        return self._model
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         """Validate decoded JSON arguments; returns ``{parameter: value}``. Raises ``ValidationError``."""
         instance = self.model.model_validate(data)
         return {param: getattr(instance, field) for field, param in self.fields}
+
+
+class _Param(NamedTuple):
+    field: str
+    name: str
+    hint: Any
+    doc: str | None
+    default: Any
 
 
 def build_function_schema(
@@ -76,17 +109,21 @@ def build_function_schema(
     description: str | None,
     strict: bool,
     localns: dict[str, Any] | None = None,
+    reference: bool = False,
 ) -> FunctionSchema:
-    """Build the schema of ``func``; raises ToolDefinitionError naming the parameter and the fix."""
+    """Build the schema of ``func``; raises ToolDefinitionError naming the parameter and the fix.
+
+    The fast path assembles the parameters object from one cached JSON Schema per parameter type; the
+    reference path (``reference=True``, and the fallback whenever the fast path declines) asks pydantic
+    for the schema of the whole argument model. Tests check that both give the same schema.
+    """
     target = _annotated_target(func)
     summary, param_docs = parse_docstring(target.__doc__)
     signature = inspect.signature(func)
     hints = _type_hints(target, name, localns)
 
-    fields: dict[str, Any] = {}
-    names: list[tuple[str, str]] = []
+    params: list[_Param] = []
     context_param: str | None = None
-    positional_only: set[str] = set()
     for index, (pname, param) in enumerate(signature.parameters.items()):
         where = f"Tool {name!r}, parameter {pname!r}"
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -106,23 +143,26 @@ def build_function_schema(
                 f"{where}: this looks like a method. Decorate a plain function, or pass the bound method "
                 f"(tool(instance.method))."
             )
-        if param.kind is param.POSITIONAL_ONLY:
-            positional_only.add(pname)
-        field = f"p{index}"
-        fields[field] = (_field_annotation(hint, param_docs.get(pname), pname), _default(param, where))
-        names.append((field, pname))
+        params.append(_Param(f"p{index}", pname, hint, param_docs.get(pname), _default(param, where)))
 
-    model = _create_model(name, fields, hints, signature)
-    parameters = normalize(_json_schema(model, name))
+    def make_model() -> type[BaseModel]:
+        fields = {p.field: (_field_annotation(p.hint, p.doc, p.name), p.default) for p in params}
+        return _create_model(name, fields, hints, signature)
+
+    parameters = None if reference else _fast_parameters(params)
+    if parameters is None:
+        model = make_model()
+        parameters = normalize(_json_schema(model, name))
+        make_model = functools.partial(lambda m: m, model)
     if strict:
         parameters = normalize(to_strict(parameters, tool_name=name))
     return FunctionSchema(
         description=summary if description is None else description,
         parameters=parameters,
-        model=model,
-        fields=tuple(names),
+        fields=tuple((p.field, p.name) for p in params),
         context_param=context_param,
-        positional_only=frozenset(positional_only),
+        signature=signature,
+        make_model=make_model,
     )
 
 
@@ -132,7 +172,7 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
     if not doc or not doc.strip():
         return "", {}
     try:
-        parsed = docstring_parser.parse(doc)
+        parsed = docstring_parser.parse(doc, _docstring_style(doc))
     except docstring_parser.ParseError:
         return inspect.cleandoc(doc), {}
     parts = [part.strip() for part in (parsed.short_description, parsed.long_description) if part]
@@ -140,6 +180,19 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
         p.arg_name: p.description.strip() for p in parsed.params if p.description and p.description.strip()
     }
     return "\n\n".join(parts), params
+
+
+def _docstring_style(doc: str) -> docstring_parser.DocstringStyle:
+    """The style from its markers: parsing with one style is several times cheaper than AUTO (which
+    parses with every style and keeps the best). Without NumPy, reST or Epydoc markers it is Google,
+    which also reads a docstring that has no sections at all."""
+    if _NUMPY_SECTION.search(doc):
+        return docstring_parser.DocstringStyle.NUMPYDOC
+    if ":param" in doc or ":return" in doc:
+        return docstring_parser.DocstringStyle.REST
+    if "@param" in doc or "@return" in doc:
+        return docstring_parser.DocstringStyle.EPYDOC
+    return docstring_parser.DocstringStyle.GOOGLE
 
 
 def normalize(node: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +203,8 @@ def normalize(node: dict[str, Any]) -> dict[str, Any]:
         if key == "title" and isinstance(value, str):
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
-            value = {k: normalize(v) if isinstance(v, dict) else v for k, v in value.items()}
+            items = sorted(value.items()) if key in ("$defs", "$def", "definitions") else value.items()
+            value = {k: normalize(v) if isinstance(v, dict) else v for k, v in items}
         elif key in _SCHEMA_LISTS and isinstance(value, list):
             value = [normalize(v) if isinstance(v, dict) else v for v in value]
         elif key in _SCHEMA_ONE and isinstance(value, dict):
@@ -238,11 +292,64 @@ def _default(param: inspect.Parameter, where: str) -> Any:
     return param.default
 
 
+def _fast_parameters(params: list[_Param]) -> dict[str, Any] | None:
+    """The parameters object from per-type schemas, or None to leave the case to the reference path
+    (a ``Field`` as default, a type pydantic rejects, two different types with one definition name)."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    defs: dict[str, Any] = {}
+    for param in params:
+        if isinstance(param.default, FieldInfo):
+            return None
+        try:
+            schema, param_defs = _type_schema(param.hint)
+        except Exception:  # the reference path reports it, naming the parameter
+            return None
+        prop = dict(schema)
+        if param.doc and "description" not in prop:
+            prop["description"] = param.doc
+        if param.default is ...:
+            required.append(param.name)
+        else:
+            prop["default"] = to_jsonable_python(param.default)
+        properties[param.name] = prop
+        for def_name, definition in param_defs.items():
+            if defs.setdefault(def_name, definition) != definition:
+                return None
+    parameters: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        parameters["required"] = required
+    parameters["additionalProperties"] = False
+    if defs:
+        parameters["$defs"] = defs
+    return normalize(parameters)
+
+
+def _type_schema(hint: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A parameter type's schema as pydantic writes it for a field (models as ``$ref``), and its $defs."""
+    try:
+        hash(hint)
+    except TypeError:
+        return _uncached_type_schema(hint)
+    return _cached_type_schema(hint)
+
+
+def _uncached_type_schema(hint: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PydanticJsonSchemaWarning)
+        schema = TypeAdapter(cast(Any, list)[hint], config=_CONFIG).json_schema()  # items: the field form
+    return schema["items"], schema.get("$defs", {})
+
+
+_cached_type_schema = functools.lru_cache(maxsize=1024)(_uncached_type_schema)
+"""Types repeat across tools (str, int, shared models): each is described once. Never mutate results."""
+
+
 def _create_model(
     name: str, fields: dict[str, Any], hints: dict[str, Any], signature: inspect.Signature
 ) -> type[BaseModel]:
     try:
-        return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+        return create_model(name, __config__=_CONFIG, **fields)
     except (PydanticUserError, TypeError, ValueError) as exc:
         raise _culprit(name, hints, signature, exc) from exc
 

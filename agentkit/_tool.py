@@ -91,7 +91,7 @@ class Tool(Generic[P, R]):
         )
         self.description = _schema.description
         self.takes_context = _schema.context_param is not None
-        self._parameters = tuple(inspect.signature(function).parameters.values())
+        self._parameters = tuple(_schema.signature.parameters.values())
         definition: FunctionDefinition = {"name": self.name}
         if self.description:
             definition["description"] = self.description

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pydantic import create_model
 
 from agentkit import Tool, tool
+from agentkit._schema import build_function_schema
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -90,6 +91,8 @@ def build_tool(types: list[Any], defaults: list[bool], *, strict: bool) -> Tool:
     def function(**kwargs: Any) -> dict[str, Any]:
         return kwargs
 
+    documented = [p.name for p in parameters[::2]]
+    function.__doc__ = "Do it.\n\nArgs:\n" + "".join(f"    {n}: About {n}.\n" for n in documented)
     function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     function.__annotations__ = {p.name: p.annotation for p in parameters}
     return tool(strict=strict)(function)
@@ -120,6 +123,17 @@ def test_schema_is_valid_json_schema_and_deterministic(strict: bool, data: st.Da
     assert json.dumps(rebuilt.schema) == json.dumps(made.schema)  # same bytes, same key order
     if strict:
         _assert_strict_shape(parameters)
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["loose", "strict"])
+@SETTINGS
+@given(data=st.data())
+def test_fast_path_matches_pydantic_whole_model(strict: bool, data: st.DataObject) -> None:
+    made = data.draw(signatures(strict=strict))
+    reference = build_function_schema(
+        made.function, name=made.name, description=None, strict=strict, reference=True
+    )
+    assert json.dumps(made.schema["function"]["parameters"]) == json.dumps(reference.parameters)
 
 
 @pytest.mark.parametrize("strict", [False, True], ids=["loose", "strict"])

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional, Union
 
+import pytest
 from inline_snapshot import snapshot
 from pydantic import BaseModel, Field
 from typing_extensions import NotRequired, TypedDict
 
 from agentkit import tool
+from agentkit._schema import build_function_schema
 
 
 def parameters(function: Any, *, strict: bool = False) -> Any:
@@ -416,3 +419,18 @@ def test_no_parameters() -> None:
     assert parameters(no_parameters, strict=True) == snapshot(
         {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
     )
+
+
+FAMILIES = [scalars, optionals, choices, collections, nested, recursive, constrained, formats, no_parameters]
+
+
+@pytest.mark.parametrize(
+    ("function", "strict"),
+    [(f, False) for f in [*FAMILIES, free_form]] + [(f, True) for f in FAMILIES],
+    ids=lambda v: v.__name__ if callable(v) else ("strict" if v else "loose"),
+)
+def test_fast_path_matches_pydantic_whole_model(function: Any, strict: bool) -> None:
+    fast = build_function_schema(function, name="f", description=None, strict=strict)
+    reference = build_function_schema(function, name="f", description=None, strict=strict, reference=True)
+    assert fast.parameters == reference.parameters
+    assert json.dumps(fast.parameters) == json.dumps(reference.parameters)

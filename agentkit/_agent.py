@@ -170,6 +170,8 @@ class Agent(Generic[DepsT, OutputT]):
             raise UserError(f"a tool named {OUTPUT_TOOL!r} clashes with the structured-output tool")
         self._output_tool = None if self.output.is_text or not self.toolset else self.output
         """The output spec when answers come through the output tool (structured output with tools)."""
+        self._threads_needed = any(not t.is_async for t in self.toolset)
+        self._base_plan: RequestPlan | None = None
         self._tool_defs = [
             *self.toolset.schemas,
             *([self.output.tool_definition()] if self._output_tool else []),
@@ -218,9 +220,7 @@ class Agent(Generic[DepsT, OutputT]):
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]
             raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
-        settings = merge_settings(self.settings, options.get("settings"))
-        json_mode = not self.output.is_text and not self.toolset and self.profile.json_mode
-        plan = RequestPlan.build(self.model, self.profile, settings, self._tool_defs, json_mode=json_mode)
+        plan = self._plan(options.get("settings"))
         pricing = self.profile.pricing_for(self.model)
 
         # 1. The conversation so far, then this run's instructions and prompt as the first step.
@@ -243,7 +243,7 @@ class Agent(Generic[DepsT, OutputT]):
         await run.commit(first)
 
         async with self._client() as client:
-            limiter = anyio.CapacityLimiter(self.tool_threads)
+            limiter = anyio.CapacityLimiter(self.tool_threads) if self._threads_needed else None
             context = partial(self._context, run, deps, client)
             runner = CallRunner(self.toolset, context, limiter, approve, self.tool_timeout)
             parts: list[dict[str, Any]] = []  # an answer cut at max_tokens, continued by prefix completion
@@ -281,7 +281,8 @@ class Agent(Generic[DepsT, OutputT]):
                     choice = completion.choices[0]
                     message = assistant_message(completion)
                     calls: list[ToolCall] = message.get("tool_calls", [])
-                    yield ModelResponseDone(message, completion.usage, choice.finish_reason)
+                    if stream:
+                        yield ModelResponseDone(message, completion.usage, choice.finish_reason)
 
                     # 3. Tool calls: answer every one, then append the message and answers as one step.
                     if calls:
@@ -292,7 +293,7 @@ class Agent(Generic[DepsT, OutputT]):
                         finally:  # the step is recorded whatever happened, one answer per call id
                             with anyio.CancelScope(shield=True):
                                 await run.commit([message, *(answer.message() for answer in answers)])
-                        for answer in answers:
+                        for answer in answers if stream else ():
                             yield ToolResult(answer.tool_call_id, answer.name, answer.content, answer.failed)
                         if output is not None:
                             yield RunDone(RunResult(output[0], run.messages, run.usage, start))
@@ -357,6 +358,17 @@ class Agent(Generic[DepsT, OutputT]):
                 f"the final answer failed validation {run.output_failures} times "
                 f"(output_retries={self.output_retries}); last error: {error}"
             )
+
+    def _plan(self, run_settings: ModelSettings | None) -> RequestPlan:
+        """The run's fixed request part; the agent's own is built once and reused by every run."""
+        if run_settings or self._base_plan is None:
+            settings = merge_settings(self.settings, run_settings)
+            json_mode = not self.output.is_text and not self.toolset and self.profile.json_mode
+            plan = RequestPlan.build(self.model, self.profile, settings, self._tool_defs, json_mode=json_mode)
+            if run_settings:
+                return plan
+            self._base_plan = plan
+        return self._base_plan
 
     def _system_prompt(self) -> str:
         text = self.instructions or ""

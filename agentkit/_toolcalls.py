@@ -57,7 +57,8 @@ class CallRunner:
 
     toolset: Toolset
     make_context: Callable[[str, str], RunContext[Any]]
-    limiter: anyio.CapacityLimiter
+    limiter: anyio.CapacityLimiter | None
+    """Bounds the worker threads of blocking tools (None when the agent has none)."""
     approve: Approve | None
     default_timeout: float | None
 

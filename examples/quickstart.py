@@ -7,15 +7,14 @@ Runs on DeepSeek when DEEPSEEK_API_KEY is set, otherwise on the bundled simulato
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone
 
 from _backend import backend
 
 from agentkit import Agent, tool
 
 FORECASTS = {"hangzhou": "light rain, 18 °C", "beijing": "sunny, 11 °C", "shanghai": "cloudy, 16 °C"}
-ZONES = {"hangzhou": "Asia/Shanghai", "beijing": "Asia/Shanghai", "shanghai": "Asia/Shanghai"}
+CHINA = timezone(timedelta(hours=8), "CST")
 
 
 @tool
@@ -35,8 +34,8 @@ def get_local_time(city: str) -> str:
     Args:
         city: City name, e.g. "Beijing".
     """
-    zone = ZONES.get(city.lower(), "UTC")
-    return datetime.now(ZoneInfo(zone)).strftime("%H:%M %Z")
+    zone = CHINA if city.lower() in FORECASTS else timezone.utc
+    return datetime.now(zone).strftime("%H:%M %Z")
 
 
 def main() -> None:

@@ -97,7 +97,11 @@ async def make_handwritten() -> Callable[[], Awaitable[Any]]:
         "function": {
             "name": "get_weather",
             "description": "Get the current weather for a city.",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
         },
     }
 

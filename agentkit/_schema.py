@@ -11,6 +11,7 @@ bytes every time and on every pydantic version we support: request prefixes stay
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
@@ -196,7 +197,7 @@ def _docstring_style(doc: str) -> docstring_parser.DocstringStyle:
 
 
 def normalize(node: dict[str, Any]) -> dict[str, Any]:
-    """Copy of a schema with ``title`` keys dropped and keys in one fixed order, at every depth."""
+    """Deep copy of a schema with ``title`` keys dropped and keys in one fixed order, at every depth."""
     out: dict[str, Any] = {}
     for key in sorted(node, key=lambda k: (_RANK.get(k, len(_ORDER)), k)):
         value = node[key]
@@ -209,6 +210,8 @@ def normalize(node: dict[str, Any]) -> dict[str, Any]:
             value = [normalize(v) if isinstance(v, dict) else v for v in value]
         elif key in _SCHEMA_ONE and isinstance(value, dict):
             value = normalize(value)
+        elif isinstance(value, (list, dict)):
+            value = copy.deepcopy(value)  # data (enum, default, required): never shared with a cache
         out[key] = value
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import types
+from typing import Literal
 
 from agentkit import Tool, Toolset, tool
 
@@ -88,3 +89,16 @@ def test_empty_and_repr() -> None:
 def test_all_strict_is_fine() -> None:
     toolset = Toolset(tool(strict=True)(gamma), tool(name="g2", strict=True)(gamma))
     assert all(s["function"].get("strict") for s in toolset.schemas)
+
+
+def test_tools_share_no_schema_data() -> None:
+    """Per-type schemas are cached; changing one tool's schema must not reach another tool."""
+
+    def one(mode: Literal["a", "b"]) -> None: ...
+
+    def two(mode: Literal["a", "b"]) -> None: ...
+
+    first, second = tool(one), tool(two)
+    first.schema["function"]["parameters"]["properties"]["mode"]["enum"].append("c")
+    assert second.schema["function"]["parameters"]["properties"]["mode"]["enum"] == ["a", "b"]
+    assert tool(one).schema["function"]["parameters"]["properties"]["mode"]["enum"] == ["a", "b"]

@@ -100,6 +100,35 @@ def test_every_docstring_style_gives_the_same_schema(function: Any) -> None:
     )
 
 
+@pytest.mark.parametrize("function", [google, numpy, rest, epydoc], ids=lambda f: f.__name__)
+def test_every_docstring_style_gives_the_same_strict_schema(function: Any) -> None:
+    schema = json.loads(json.dumps(_schema(function, strict=True)))
+    schema["function"]["name"] = "search"
+    assert schema == snapshot(
+        {
+            "type": "function",
+            "function": {
+                "name": "search",
+                "description": """\
+Search the notes.
+
+Matches titles first, then bodies.\
+""",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "query": {"type": "string", "description": "Words to look for."},
+                        "limit": {"type": "integer", "description": "Most results to return. (default: 10)"},
+                    },
+                    "required": ["query", "limit"],
+                    "additionalProperties": False,
+                },
+                "strict": True,
+            },
+        }
+    )
+
+
 def test_google_style_schema() -> None:
     assert _schema(google) == snapshot(
         {

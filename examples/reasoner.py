@@ -78,7 +78,8 @@ async def main() -> None:
         history = await turn("What will the weather be like in Hangzhou tomorrow?", None)
         history = await turn(f"And the weather in Beijing on {tomorrow}?", history)
     kept = sum(1 for m in history if m.get("reasoning_content") is not None)
-    print(f"\nhistory: {len(history)} messages, {kept} assistant messages carry reasoning_content")
+    print(f"\nhistory: {len(history)} messages; {kept} keep their reasoning_content (the profile decides "
+          "which of them are sent back)")
 
 
 if __name__ == "__main__":

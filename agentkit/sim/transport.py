@@ -8,8 +8,10 @@ to the client as the app sends it; an app that dies mid-body surfaces as the sam
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import anyio
@@ -20,6 +22,20 @@ from .errors import ConnectionDropped
 
 ASGIApp = Any
 _INCOMPLETE = "peer closed connection without sending complete message body (incomplete chunked read)"
+
+
+def _spawn(func: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Start ``func`` as a background task of the running event loop (asyncio or trio)."""
+    trio = sys.modules.get("trio")
+    if trio is not None and trio.lowlevel.in_trio_run():
+        trio.lowlevel.spawn_system_task(func)
+        return
+    task = asyncio.get_running_loop().create_task(func())
+    _TASKS.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(_TASKS.discard)
+
+
+_TASKS: set[asyncio.Task[None]] = set()
 
 
 class _Body(httpx.AsyncByteStream):
@@ -71,6 +87,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         send_out, receive_out = anyio.create_memory_object_stream[Any](math.inf)
         request_sent = False
         disconnected = anyio.Event()
+        app_scope = anyio.CancelScope()
 
         async def receive() -> dict[str, Any]:
             nonlocal request_sent
@@ -84,27 +101,24 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             await send_out.send(message)
 
         async def run_app() -> None:
-            async with send_out:
+            with app_scope, send_out:
                 try:
                     await self.app(scope, receive, send)
                 except ConnectionDropped:
                     await send_out.send({"type": "sim.dropped"})
-                except Exception as exc:  # re-raised in the client's task, outside the task group
+                except Exception as exc:  # re-raised in the client's task
                     await send_out.send({"type": "sim.error", "error": exc})
 
-        error: Exception | None = None
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run_app)
-            try:
-                async for item in self._messages(receive_out):
-                    yield item
-            except Exception as exc:
-                error = exc
-            finally:
-                disconnected.set()
-                tg.cancel_scope.cancel()
-        if error is not None:
-            raise error
+        # The app runs as a task of its own, not in a task group held open across this generator's
+        # yields: the reader may wrap each read in its own cancel scope (an idle deadline), and scopes
+        # held across yields would then exit out of order.
+        _spawn(run_app)
+        try:
+            async for item in self._messages(receive_out):
+                yield item
+        finally:
+            disconnected.set()
+            app_scope.cancel()
 
     @staticmethod
     async def _messages(receive: MemoryObjectReceiveStream[Any]) -> AsyncIterator[Any]:

@@ -52,7 +52,8 @@ if TYPE_CHECKING:
         ToolResult,
     )
     from ._pricing import Price, Pricing
-    from ._profiles import Profile, get_profile
+    from ._history import ReplayContext
+    from ._profiles import Profile, get_profile, register_profile
     from ._session import InMemorySession, Session, SQLiteSession
     from ._settings import ModelSettings
     from ._tool import Tool, tool
@@ -69,6 +70,8 @@ _EXPORTS: dict[str, str] = {
     "Pricing": "_pricing",
     "Profile": "_profiles",
     "get_profile": "_profiles",
+    "register_profile": "_profiles",
+    "ReplayContext": "_history",
     "Session": "_session",
     "InMemorySession": "_session",
     "SQLiteSession": "_session",

@@ -138,7 +138,10 @@ class Tool(Generic[P, R]):
         limiter: anyio.CapacityLimiter | None = None,
     ) -> Any:
         """Run the function with ``parse_arguments``' result. Async functions are awaited; sync ones run
-        in a worker thread (under ``limiter``). Whatever the function raises propagates unchanged."""
+        in a worker thread (under ``limiter``). Whatever the function raises propagates unchanged.
+
+        Cancelling (a run's cancellation, a tool timeout) abandons a blocking function's thread: Python
+        cannot stop a thread, but the run does not wait for it."""
         if self.takes_context and ctx is None:
             raise UserError(f"Tool {self.name!r} takes a RunContext: pass ctx= to Tool.call")
         args: list[Any] = []
@@ -157,7 +160,8 @@ class Tool(Generic[P, R]):
         function: Callable[..., Any] = self.function
         if self.is_async:
             return await function(*args, **kwargs)
-        result = await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs), limiter=limiter)
+        call = functools.partial(function, *args, **kwargs)
+        result = await anyio.to_thread.run_sync(call, limiter=limiter, abandon_on_cancel=True)
         return await result if inspect.isawaitable(result) else result
 
     def serialize(self, value: Any) -> str:

@@ -291,3 +291,20 @@ def test_serialize_caps_the_size() -> None:
     assert len(g.serialize("y" * 50_000)) == 20_000 + len(
         "\n[truncated: showing the first 20000 of 50000 characters]"
     )
+
+
+@pytest.mark.anyio
+async def test_cancelling_a_blocking_call_does_not_wait_for_its_thread() -> None:
+    release = threading.Event()
+
+    @tool
+    def stuck() -> str:
+        release.wait(5)
+        return "done"
+
+    started = anyio.current_time()
+    with anyio.move_on_after(0.2):
+        await stuck.call({})
+    waited = anyio.current_time() - started
+    release.set()
+    assert waited < 2, f"the cancelled call waited {waited:.1f}s for its thread"

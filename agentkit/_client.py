@@ -397,6 +397,8 @@ class ChatStream:
         try:
             if response.headers.get("content-type", "").startswith("application/json"):
                 body = (await response.aread()).strip()
+                if not body:  # the overload symptom, on a streamed request too: retryable
+                    raise EmptyResponseError("the stream request was answered 200 with an empty body")
                 if body.startswith(b'{"error"'):
                     raise error_from_payload(body, response.status_code)
                 raise APIError(f"expected an event stream, got JSON: {body[:200].decode('utf-8', 'replace')}")

@@ -51,8 +51,8 @@ if TYPE_CHECKING:
         ToolCallStarted,
         ToolResult,
     )
-    from ._pricing import Price, Pricing
     from ._history import ReplayContext
+    from ._pricing import Price, Pricing
     from ._profiles import Profile, get_profile, register_profile
     from ._session import InMemorySession, Session, SQLiteSession
     from ._settings import ModelSettings

@@ -172,10 +172,10 @@ class Agent(Generic[DepsT, OutputT]):
         """The output spec when answers come through the output tool (structured output with tools)."""
         self._threads_needed = any(not t.is_async for t in self.toolset)
         self._base_plan: RequestPlan | None = None
-        self._tool_defs = [
-            *self.toolset.schemas,
-            *([self.output.tool_definition()] if self._output_tool else []),
-        ]
+        self._tool_defs = list(self.toolset.schemas)
+        if self._output_tool:
+            strict = any(t.strict for t in self.toolset)  # a Toolset is all strict or not at all
+            self._tool_defs.append(self.output.tool_definition(strict=strict))
 
     # ------------------------------------------------------------------ entry points
 

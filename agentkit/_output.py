@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from ._strict import to_strict
 from ._wire import ToolDefinition
 
 OUTPUT_TOOL = "final_result"
@@ -60,13 +61,22 @@ class OutputSpec:
     def is_text(self) -> bool:
         return self.adapter is None
 
-    def tool_definition(self) -> ToolDefinition:
+    def tool_definition(self, *, strict: bool = False) -> ToolDefinition:
+        """The output tool; ``strict`` when the agent's tools are (DeepSeek needs all strict or none)."""
+        description = "Give your final answer by calling this tool; its arguments are the answer."
+        if not strict:
+            return {
+                "type": "function",
+                "function": {"name": OUTPUT_TOOL, "description": description, "parameters": self.parameters},
+            }
+        parameters = to_strict(self.parameters, tool_name=OUTPUT_TOOL)
         return {
             "type": "function",
             "function": {
                 "name": OUTPUT_TOOL,
-                "description": "Give your final answer by calling this tool; its arguments are the answer.",
-                "parameters": self.parameters,
+                "description": description,
+                "parameters": parameters,
+                "strict": True,
             },
         }
 

@@ -124,3 +124,23 @@ async def test_length_without_continuations_returns_the_cut_answer(
     sim.script(Reply(content="The first half, ", finish_reason="length"))
     result = await make_agent().run("Write it.")
     assert result.output == "The first half, "
+
+
+@tool(strict=True)
+def get_temp_strict(city: str) -> int:
+    """Temperature of a city."""
+    return 21
+
+
+@pytest.mark.anyio
+async def test_output_tool_is_strict_when_the_tools_are(sim: Simulator, make_agent: AgentFactory) -> None:
+    # DeepSeek's strict mode (on /beta) needs every tool of a request strict, the output tool included.
+    sim.script(Reply(tool_calls=[("final_result", {"city": "Paris", "temp": 21})]))
+    result = await make_agent(tools=[get_temp_strict], output_type=Weather).run("Weather in Paris?")
+    assert result.output == Weather(city="Paris", temp=21)
+    sent = sim.requests[0]
+    assert sent.path.endswith("/beta/chat/completions")
+    assert sent.json is not None
+    functions = [t["function"] for t in sent.json["tools"]]
+    assert [f.get("strict") for f in functions] == [True, True]
+    assert functions[1]["parameters"]["additionalProperties"] is False

@@ -189,7 +189,7 @@ def assert_consistent(messages: list[dict[str, Any]]) -> None:
             assert content is not None or calls, f"assistant message {i} has neither content nor calls"
             for call in calls:
                 assert call["type"] == "function" and call["id"], call
-                assert isinstance(call["function"]["name"], str) and call["function"]["name"], call
+                assert isinstance(call["function"]["name"], str), call
                 assert isinstance(call["function"]["arguments"], str), call
             ids = [call["id"] for call in calls]
             answers = messages[i + 1 : i + 1 + len(ids)]

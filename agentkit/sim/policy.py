@@ -9,6 +9,7 @@ results once they arrive. It is deterministic for a seed and a request.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -17,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .schema_values import value_for
+from .arguments import SPECIFIC, STOPWORDS, Found, Reading, kind_of, singular
+from .schema_values import Plan, plan
 
 
 @dataclass(frozen=True)
@@ -34,64 +36,21 @@ class Reply:
     finish_reason: str | None = None
 
 
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "could",
-        "do",
-        "does",
-        "for",
-        "from",
-        "get",
-        "give",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "please",
-        "show",
-        "tell",
-        "the",
-        "this",
-        "to",
-        "use",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[\u4e00-\u9fff]+|\d+(?:\.\d+)?")
+def _norm(word: str) -> str:
+    return singular(word.lower())
 
 
 def _words(text: str) -> set[str]:
     found = set()
     for raw in re.split(r"[^0-9A-Za-z\u4e00-\u9fff]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", text)):
-        word = raw.lower()
-        if word and word not in _STOPWORDS:
-            found.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+        if raw and raw.lower() not in STOPWORDS:
+            found.add(_norm(raw))
     return found
+
+
+def _positions(text: str, words: set[str]) -> list[int]:
+    """Where ``words`` occur in ``text``: a tool's keywords in the request."""
+    return [m.start() for m in re.finditer(r"[0-9A-Za-z\u4e00-\u9fff]+", text) if _norm(m.group()) in words]
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -99,21 +58,6 @@ def _text(message: dict[str, Any]) -> str:
     if isinstance(content, list):
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return content or ""
-
-
-def _entities(text: str) -> list[str]:
-    """Quoted strings, then capitalised words that do not start a sentence: the "named things"."""
-    quoted = re.findall(r"[\"'“‘]([^\"'”’]{1,80})[\"'”’]", text)
-    names: list[str] = []
-    for match in re.finditer(r"\b[A-Z][a-zA-Z\-]+(?:\s+[A-Z][a-zA-Z\-]+)*", text):
-        before = text[: match.start()].rstrip()
-        if before and before[-1] not in ".!?" and match.group().lower() not in _STOPWORDS:
-            names.append(match.group())
-    seen: list[str] = []
-    for item in quoted + names:
-        if item not in seen:
-            seen.append(item)
-    return seen
 
 
 def _seeded(seed: int, request: dict[str, Any]) -> random.Random:
@@ -152,61 +96,119 @@ def _think(question: str, thinking: bool) -> str | None:
     return f"The user asks: {question!r}. Let me think about what they need, then answer briefly."
 
 
+@dataclass
+class _Option:
+    """A tool as the answer to the request: how well it fits, its arguments, where its keywords are."""
+
+    function: dict[str, Any]
+    score: int
+    plan: Plan
+    keywords: list[int]
+
+
 def _choose_calls(
     request: dict[str, Any], question: str, rng: random.Random
 ) -> list[tuple[str, dict[str, Any]]]:
+    """The tools whose words the request shares (or whose arguments it spells out), filled from it."""
     tools: list[dict[str, Any]] = request.get("tools") or []
     choice = request.get("tool_choice", "auto")
     if not tools or choice == "none":
         return []
-    if isinstance(choice, dict):
-        chosen = [t for t in tools if t["function"]["name"] == choice["function"]["name"]]
-    else:
-        wanted = _words(question)
-        scored = []
-        for tool in tools:
-            function = tool["function"]
-            score = len(wanted & _words(function["name"])) * 2 + len(
-                wanted & _words(function.get("description", ""))
-            )
-            if score:
-                scored.append((score, tool))
-        best = max((s for s, _ in scored), default=0)
-        # Tools that match about as well as the best one are all called, in parallel.
-        chosen = [t for s, t in scored if s * 2 >= best]
-        if not chosen and choice == "required":
-            chosen = tools[:1]
-    entities = _entities(question)
+    functions = [t["function"] for t in tools]
+    vocabulary = frozenset(w for f in functions for w in _words(f["name"]) | _words(f.get("description", "")))
+    reading = Reading(question, vocabulary)
+    asked = _words(question)
+    options, fitting = [], []
+    for function in functions:
+        name, about = _words(function["name"]), _words(function.get("description", ""))
+        overlap = 2 * len(asked & name) + len(asked & about)
+        filled = plan(function, reading, rng)
+        option = _Option(function, overlap + 2 * filled.found - 3 * filled.missing, filled, [])
+        option.keywords = _positions(question, asked & (name | about))
+        options.append(option)
+        if isinstance(choice, dict):
+            if function["name"] == choice["function"]["name"]:
+                fitting.append(option)
+        elif (overlap or filled.signals & SPECIFIC) and option.score > 0:
+            fitting.append(option)
+    best = max((o.score for o in fitting), default=0)
+    # Tools that fit about as well as the best one are all called, in parallel.
+    chosen = [o for o in fitting if o.score * 2 >= best or isinstance(choice, dict)]
+    if not chosen and choice == "required":
+        chosen = [max(options, key=lambda o: o.score)]
     calls: list[tuple[str, dict[str, Any]]] = []
-    for tool in chosen:
-        function = tool["function"]
-        schema = function.get("parameters") or {"type": "object", "properties": {}}
-        fills = entities if len(chosen) == 1 and len(entities) > 1 else entities[:1]
-        for entity in fills[:4]:
-            calls.append((function["name"], value_for(schema, question, [entity], rng, schema)))
-        if not fills:
-            calls.append((function["name"], value_for(schema, question, [], rng, schema)))
+    for option in chosen:
+        for arguments in option.plan.calls(functools.partial(_owns, option, chosen)):
+            calls.append((option.function["name"], arguments))
     return calls
+
+
+def _owns(option: _Option, chosen: list[_Option], thing: Found) -> bool:
+    """A thing named in the request goes to the tool whose keyword comes nearest before it.
+
+    "Weather in Paris and the time in Tokyo": Paris to the weather tool, Tokyo to the clock.
+    """
+
+    def distance(other: _Option) -> int:
+        return min((thing.pos - k for k in other.keywords if k <= thing.pos), default=1 << 30)
+
+    rivals = [o for o in chosen if any(t.pos == thing.pos for t in o.plan.things)]
+    return distance(option) <= min(distance(o) for o in rivals)
 
 
 def _answer_from_results(
     messages: list[dict[str, Any]], question: str, request: dict[str, Any], thinking: bool
 ) -> Reply:
-    results: list[str] = []
-    names: dict[str, str] = {}
+    """Say what the tools found, one clause per result with the value that answers the question."""
+    calls: dict[str, tuple[str, dict[str, Any]]] = {}
     for message in messages:
         for call in message.get("tool_calls") or ():
-            names[call["id"]] = call["function"]["name"]
+            calls[call["id"]] = (call["function"]["name"], _arguments(call["function"].get("arguments")))
+    tools = [t["function"] for t in request.get("tools") or []]
+    schemas = {f["name"]: f.get("parameters") or {} for f in tools}
+    clauses: list[str] = []
     for message in reversed(messages):
         if message.get("role") != "tool":
             break
-        results.insert(0, f"{names.get(message.get('tool_call_id', ''), 'tool')}: {_text(message)}")
+        name, arguments = calls.get(message.get("tool_call_id", ""), ("tool", {}))
+        properties = schemas.get(name, {}).get("properties") or {}
+        clauses.insert(0, _clause(name, arguments, properties, _text(message)))
+    answer = "; ".join(clauses)
+    answer = answer[:1].upper() + answer[1:] + ("" if answer.endswith((".", "!", "?")) else ".")
     reasoning = f"I have the tool results for {question!r}; now I can answer." if thinking else None
     if _json_mode(request):
-        return Reply(
-            content=json.dumps({"answer": "; ".join(results)}, ensure_ascii=False), reasoning=reasoning
-        )
-    return Reply(content="Here is what I found. " + "; ".join(results), reasoning=reasoning)
+        return Reply(content=json.dumps({"answer": answer}, ensure_ascii=False), reasoning=reasoning)
+    return Reply(content=answer, reasoning=reasoning)
+
+
+def _arguments(raw: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _clause(name: str, arguments: dict[str, Any], properties: dict[str, Any], result: str) -> str:
+    """``2**10 = 1024``, ``in Tokyo it is 2026-...``, ``in Paris: 18 C``: the result and what it is about."""
+    result = " ".join(result.split())
+    if len(result) > _MAX_RESULT_CHARS:
+        result = result[:_MAX_RESULT_CHARS].rstrip() + "…"
+    if result.lower().startswith("error"):
+        return f"{name} failed ({result})"
+    for key, value in arguments.items():
+        if not isinstance(value, str) or not value:
+            continue
+        kind = kind_of(key, properties.get(key) or {})
+        if kind == "expression":
+            return f"{value} = {result}"
+        if kind == "zone":
+            return f"in {value.rsplit('/', 1)[-1].replace('_', ' ')} it is {result}"
+        if kind in ("place", "url", "path"):
+            if value.lower() in result.lower():
+                return result
+            return f"in {value}: {result}" if kind == "place" else f"{value}: {result}"
+    return f"{name}: {result}"
 
 
 def _json_mode(request: dict[str, Any]) -> bool:
@@ -247,6 +249,8 @@ def _like(example: Any, question: str, rng: random.Random) -> Any:
         return {key: _like(value, question, rng) for key, value in example.items()}
     return question.strip() or "answer"
 
+
+_MAX_RESULT_CHARS = 400
 
 _QUICK_SORT = """def quick_sort(arr):
     if len(arr) <= 1:

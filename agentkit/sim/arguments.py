@@ -134,11 +134,13 @@ class Reading:
     """The request text, read once per kind and shared by every tool of the request.
 
     ``vocabulary`` holds the words of the tools' names and descriptions: they are what the request asks
-    for ("Weather in Paris"), not the things it names.
+    for ("Weather in Paris"), not the things it names. ``context`` is the whole conversation's user text,
+    for choices the last message does not name ("please fix the answer" after a ticket that says "bug").
     """
 
-    def __init__(self, text: str, vocabulary: frozenset[str]) -> None:
+    def __init__(self, text: str, vocabulary: frozenset[str], context: str = "") -> None:
         self.text = text
+        self.context = context
         self.vocabulary = vocabulary
         self.words = {singular(w) for w in re.findall(r"[0-9a-z]+", text.lower())}
         self._cache: dict[str, list[Found]] = {}

@@ -72,6 +72,16 @@ def _question(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+def _called_since(messages: list[dict[str, Any]]) -> set[str]:
+    """The tools called since the last user message."""
+    called: set[str] = set()
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            break
+        called.update(c["function"]["name"] for c in message.get("tool_calls") or ())
+    return called
+
+
 def default_reply(request: dict[str, Any], *, thinking: bool, seed: int) -> Reply:
     """What the weightless model says to ``request``."""
     rng = _seeded(seed, request)
@@ -81,8 +91,13 @@ def default_reply(request: dict[str, Any], *, thinking: bool, seed: int) -> Repl
     if last.get("role") == "assistant" and last.get("prefix"):
         return Reply(content=_continue_prefix(_text(last), question), reasoning=_think(question, thinking))
     if last.get("role") == "tool":
-        return _answer_from_results(messages, question, request, thinking)
-    calls = _choose_calls(request, question, rng)
+        # "Look up the customer, then give your final answer": after the results, the later step's tool.
+        later = _LATER.split(question, maxsplit=1)
+        calls = _choose_calls(request, later[1], rng, _called_since(messages)) if len(later) > 1 else []
+        if not calls:
+            return _answer_from_results(messages, question, request, thinking)
+    else:
+        calls = _choose_calls(request, question, rng, set())
     if calls:
         names = ", ".join(sorted({name for name, _ in calls}))
         reasoning = f"The user asks: {question!r}. I will call {names} to find out." if thinking else None
@@ -107,19 +122,20 @@ class _Option:
 
 
 def _choose_calls(
-    request: dict[str, Any], question: str, rng: random.Random
+    request: dict[str, Any], question: str, rng: random.Random, called: set[str]
 ) -> list[tuple[str, dict[str, Any]]]:
     """The tools whose words the request shares (or whose arguments it spells out), filled from it."""
     tools: list[dict[str, Any]] = request.get("tools") or []
     choice = request.get("tool_choice", "auto")
-    if not tools or choice == "none":
+    if not tools or choice == "none" or (called and isinstance(choice, dict)):
         return []
     functions = [t["function"] for t in tools]
     vocabulary = frozenset(w for f in functions for w in _words(f["name"]) | _words(f.get("description", "")))
-    reading = Reading(question, vocabulary)
+    context = " ".join(_text(m) for m in reversed(request["messages"]) if m.get("role") == "user")
+    reading = Reading(question, vocabulary, context)
     asked = _words(question)
     options, fitting = [], []
-    for function in functions:
+    for function in (f for f in functions if f["name"] not in called):
         name, about = _words(function["name"]), _words(function.get("description", ""))
         overlap = 2 * len(asked & name) + len(asked & about)
         filled = plan(function, reading, rng)
@@ -134,7 +150,7 @@ def _choose_calls(
     best = max((o.score for o in fitting), default=0)
     # Tools that fit about as well as the best one are all called, in parallel.
     chosen = [o for o in fitting if o.score * 2 >= best or isinstance(choice, dict)]
-    if not chosen and choice == "required":
+    if not chosen and choice == "required" and options and not called:
         chosen = [max(options, key=lambda o: o.score)]
     calls: list[tuple[str, dict[str, Any]]] = []
     for option in chosen:
@@ -250,7 +266,8 @@ def _like(example: Any, question: str, rng: random.Random) -> Any:
     return question.strip() or "answer"
 
 
-_MAX_RESULT_CHARS = 400
+_MAX_RESULT_CHARS = 2000
+_LATER = re.compile(r"\b(?:then|afterwards|after that|finally)\b", re.IGNORECASE)
 
 _QUICK_SORT = """def quick_sort(arr):
     if len(arr) <= 1:

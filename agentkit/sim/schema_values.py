@@ -124,15 +124,19 @@ class _Filler:
         return self.string(schema, name)
 
     def named(self, options: list[Any]) -> list[Any]:
-        """The enum values the request names as words ("in celsius", "business class")."""
-        text = self.reading.text
-        return [
-            v
-            for v in options
-            if not isinstance(v, bool)
-            and len(str(v)) > 1
-            and re.search(rf"(?<!\w){re.escape(str(v))}(?!\w)", text, re.IGNORECASE)
-        ]
+        """The enum values the request names as words ("in celsius", "business class"), else the
+        conversation does."""
+        for text in (self.reading.text, self.reading.context):
+            named = [
+                v
+                for v in options
+                if not isinstance(v, bool)
+                and len(str(v)) > 1
+                and re.search(rf"(?<!\w){re.escape(str(v))}(?!\w)", text, re.IGNORECASE)
+            ]
+            if named:
+                return named
+        return []
 
     def wanted(self, name: str, schema: dict[str, Any]) -> bool:
         """Whether an optional parameter is worth filling: only when the request says something for it."""
@@ -157,7 +161,8 @@ class _Filler:
                 continue
             result[name] = self.value(sub, name, depth + 1)
             kind = self.kind(name, sub)
-            things = self.reading.candidates(kind) if kind else []
+            # Free text fans out over quoted things only ("add 'buy milk' and 'call the bank'").
+            things = self.reading.candidates("query" if kind == "text" else kind) if kind else []
             # One thing per call when exactly one parameter takes that kind and the request names several.
             if depth == 0 and kind and kinds[kind] == 1 and len(things) > 1 and self.plan.fan is None:
                 self.plan.fan = name

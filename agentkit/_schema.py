@@ -147,7 +147,10 @@ def build_function_schema(
         params.append(_Param(f"p{index}", pname, hint, param_docs.get(pname), _default(param, where)))
 
     def make_model() -> type[BaseModel]:
-        fields = {p.field: (_field_annotation(p.hint, p.doc, p.name), p.default) for p in params}
+        try:
+            fields = {p.field: (_field_annotation(p.hint, p.doc, p.name), p.default) for p in params}
+        except (TypeError, AttributeError) as exc:  # a hint that is not a type at all, e.g. `x: ...`
+            raise _culprit(name, hints, signature, exc) from exc
         return _create_model(name, fields, hints, signature)
 
     parameters = None if reference else _fast_parameters(params)
@@ -285,8 +288,8 @@ def _default(param: inspect.Parameter, where: str) -> Any:
     if isinstance(param.default, FieldInfo):
         return param.default
     try:
-        to_jsonable_python(param.default)
-    except PydanticSerializationError as exc:
+        json.dumps(to_jsonable_python(param.default), allow_nan=False)  # NaN and inf are not JSON
+    except (PydanticSerializationError, ValueError) as exc:
         raise ToolDefinitionError(
             f"{where}: the default value {param.default!r} cannot be written as JSON for the schema. "
             f"Use a JSON value (str, number, bool, None, list, dict) as the default, e.g. None, and build "

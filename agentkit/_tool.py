@@ -182,6 +182,11 @@ class Tool(Generic[P, R]):
     def _decode(self, text: str) -> Any:
         try:
             return json.loads(text)
+        except RecursionError:  # e.g. "[[[[...": json's C scanner recurses once per level
+            raise ToolArgumentError(
+                f"The arguments for tool {self.name!r} are nested too deeply to read. "
+                f"Send one flat JSON object. Received: {_clip(text)}"
+            ) from None
         except json.JSONDecodeError as exc:
             cut_off = exc.msg.startswith("Unterminated string") or (
                 exc.pos >= len(text) - 1 and exc.msg != "Extra data"

@@ -58,8 +58,8 @@ async def triage(path: Path, limit: asyncio.Semaphore) -> dict[str, object]:
     subject = next((line[8:].strip() for line in text.splitlines() if line.startswith("Subject:")), path.name)
     async with limit:
         result = await agent.run(
-            f'Triage the support ticket "{subject}". Look up the customer by email, then give your final '
-            f"answer.\n\n{text}"
+            f'Look up the customer by email, then triage the support ticket "{subject}" and give your '
+            f"final answer.\n\n{text}"
         )
     ticket: Ticket = result.output
     return {"file": path.name, **ticket.model_dump()}

@@ -144,6 +144,7 @@ class Reading:
         self.vocabulary = vocabulary
         self.words = {singular(w) for w in re.findall(r"[0-9a-z]+", text.lower())}
         self._cache: dict[str, list[Found]] = {}
+        self._math: list[tuple[str, int, int]] = []
         # URLs, e-mail addresses, dates and paths blanked out, for the readers of words and numbers.
         self.rest = text
         for found in [*self._links(), *self._emails(), *self._dates(), *self._paths()]:
@@ -166,6 +167,15 @@ class Reading:
         if kind not in self._cache:
             self._cache[kind] = self._readers.get(kind, self._texts)()
         return self._cache[kind]
+
+    @property
+    def prose(self) -> str:
+        """The words around the things: the text with URLs, paths, dates and math blanked out."""
+        prose = self.rest
+        self.candidates("expression")
+        for _, start, end in self._math:
+            prose = prose[:start] + " " * (end - start) + prose[end:]
+        return prose
 
     def mentions(self, name: str) -> bool:
         """The request names the parameter ("in fahrenheit" for ``fahrenheit``, "3 days" for ``days``)."""
@@ -273,9 +283,10 @@ class Reading:
                 group.append(token)
                 continue
             for piece in _split_commas(group):
-                expression = _arithmetic(text, piece)
-                if expression:
-                    found.append(Found(expression, piece[0].start()))
+                span = _arithmetic(text, piece)
+                if span:
+                    found.append(Found(span[0], span[1]))
+                    self._math.append(span)
             group = [token] if token is not None else []
         return found
 
@@ -283,10 +294,9 @@ class Reading:
         return [Found(float(m.group()), m.start()) for m in _NUMBER.finditer(self.rest)]
 
     def _commands(self) -> list[Found]:
-        found = self._quoted()
-        for m in re.finditer(r"\b(?:run|execute)\s+([^.;?!,]+?)(?=\s+and\s|[.;?!,]|$)", self.text, re.I):
-            found.append(Found(m.group(1).strip(), m.start(1)))
-        return found
+        """Quoted commands, else what follows "run" or "execute" ("Run ls -la and tell me...")."""
+        run = re.compile(r"\b(?:run|execute)\s+([^.;?!,]+?)(?=\s+and\s|[.;?!,]|$)", re.IGNORECASE)
+        return self._quoted() or [Found(m.group(1).strip(), m.start(1)) for m in run.finditer(self.text)]
 
     def _quoted(self) -> list[Found]:
         return [Found(m.group(1), m.start(1)) for m in _QUOTED.finditer(self.text)]
@@ -311,8 +321,9 @@ def _split_commas(group: list[re.Match[str]]) -> list[list[re.Match[str]]]:
     return [p for p in pieces if p]
 
 
-def _arithmetic(text: str, piece: list[re.Match[str]]) -> str | None:
-    """The expression a run of math tokens spells, trimmed of dangling operators and parentheses."""
+def _arithmetic(text: str, piece: list[re.Match[str]]) -> tuple[str, int, int] | None:
+    """The expression a run of math tokens spells, trimmed of dangling operators and parentheses, and
+    where it starts and ends."""
     while piece and (piece[-1].group() in _OPERATORS | {"("} or _unbalanced(piece, ")")):
         piece = piece[:-1]
     while piece and (piece[0].group() in _OPERATORS - {"-", "+"} | {")"} or _unbalanced(piece, "(")):
@@ -325,7 +336,9 @@ def _arithmetic(text: str, piece: list[re.Match[str]]) -> str | None:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError:
         return None
-    return expression if any(isinstance(n, (ast.BinOp, ast.Call)) for n in ast.walk(tree)) else None
+    if not any(isinstance(n, (ast.BinOp, ast.Call)) for n in ast.walk(tree)):
+        return None
+    return expression, piece[0].start(), piece[-1].end()
 
 
 def _centred(operator: str, match: re.Match[str]) -> str:

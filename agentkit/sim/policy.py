@@ -92,8 +92,7 @@ def default_reply(request: dict[str, Any], *, thinking: bool, seed: int) -> Repl
         return Reply(content=_continue_prefix(_text(last), question), reasoning=_think(question, thinking))
     if last.get("role") == "tool":
         # "Look up the customer, then give your final answer": after the results, the later step's tool.
-        later = _LATER.split(question, maxsplit=1)
-        calls = _choose_calls(request, later[1], rng, _called_since(messages)) if len(later) > 1 else []
+        calls = _choose_calls(request, question, rng, _called_since(messages))
         if not calls:
             return _answer_from_results(messages, question, request, thinking)
     else:
@@ -116,6 +115,7 @@ class _Option:
     """A tool as the answer to the request: how well it fits, its arguments, where its keywords are."""
 
     function: dict[str, Any]
+    overlap: int  # the request's words in the tool's name (twice) and description
     score: int
     plan: Plan
     keywords: list[int]
@@ -124,32 +124,38 @@ class _Option:
 def _choose_calls(
     request: dict[str, Any], question: str, rng: random.Random, called: set[str]
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The tools whose words the request shares (or whose arguments it spells out), filled from it."""
+    """The tools whose words the request shares (or whose arguments it spells out), filled from it.
+
+    Only the words of the current step choose tools: before "then" at first, after it once tools were
+    called (``called``); the arguments may come from the whole request.
+    """
     tools: list[dict[str, Any]] = request.get("tools") or []
     choice = request.get("tool_choice", "auto")
-    if not tools or choice == "none" or (called and isinstance(choice, dict)):
+    later = _LATER.search(question)
+    if not tools or choice == "none" or (called and (isinstance(choice, dict) or not later)):
         return []
-    functions = [t["function"] for t in tools]
+    functions = [t["function"] for t in tools if t["function"]["name"] not in called]
     vocabulary = frozenset(w for f in functions for w in _words(f["name"]) | _words(f.get("description", "")))
     context = " ".join(_text(m) for m in reversed(request["messages"]) if m.get("role") == "user")
     reading = Reading(question, vocabulary, context)
-    asked = _words(question)
-    options, fitting = [], []
-    for function in (f for f in functions if f["name"] not in called):
+    step = (
+        reading.prose[later.end() :]
+        if called and later
+        else reading.prose[: later.start() if later else None]
+    )
+    asked = _words(step)
+    options: list[_Option] = []
+    for function in functions:
         name, about = _words(function["name"]), _words(function.get("description", ""))
         overlap = 2 * len(asked & name) + len(asked & about)
         filled = plan(function, reading, rng)
-        option = _Option(function, overlap + 2 * filled.found - 3 * filled.missing, filled, [])
-        option.keywords = _positions(question, asked & (name | about))
-        options.append(option)
-        if isinstance(choice, dict):
-            if function["name"] == choice["function"]["name"]:
-                fitting.append(option)
-        elif (overlap or filled.signals & SPECIFIC) and option.score > 0:
-            fitting.append(option)
-    best = max((o.score for o in fitting), default=0)
-    # Tools that fit about as well as the best one are all called, in parallel.
-    chosen = [o for o in fitting if o.score * 2 >= best or isinstance(choice, dict)]
+        score = overlap + 2 * filled.found + 2 * len(filled.signals & SPECIFIC) - 3 * filled.missing
+        keywords = _positions(reading.prose, asked & (name | about))
+        options.append(_Option(function, overlap, score, filled, keywords))
+    if isinstance(choice, dict):
+        chosen = [o for o in options if o.function["name"] == choice["function"]["name"]]
+    else:
+        chosen = _fitting(options)
     if not chosen and choice == "required" and options and not called:
         chosen = [max(options, key=lambda o: o.score)]
     calls: list[tuple[str, dict[str, Any]]] = []
@@ -157,6 +163,27 @@ def _choose_calls(
         for arguments in option.plan.calls(functools.partial(_owns, option, chosen)):
             calls.append((option.function["name"], arguments))
     return calls
+
+
+def _fitting(options: list[_Option]) -> list[_Option]:
+    """The tools the request names that fit about as well as the best one, all called in parallel, and
+    for a math expression, URL or path that none of them takes, the best tool that takes it unnamed.
+
+    One such thing goes to one tool: a URL is fetched once, not by every tool that could fetch it.
+    """
+    named = [o for o in options if o.overlap and o.score > 0]
+    best = max((o.score for o in named), default=0)
+    unnamed = [o for o in options if not o.overlap and o.score > 0 and o.plan.signals & SPECIFIC]
+    chosen: list[_Option] = []
+    taken: set[str] = set()
+    for option in sorted([o for o in named if o.score * 2 >= best], key=lambda o: -o.score) + sorted(
+        unnamed, key=lambda o: -o.score
+    ):
+        kinds = option.plan.signals & SPECIFIC
+        if not (kinds and kinds <= taken):
+            chosen.append(option)
+            taken |= kinds
+    return sorted(chosen, key=options.index)
 
 
 def _owns(option: _Option, chosen: list[_Option], thing: Found) -> bool:

@@ -116,6 +116,7 @@ class _Option:
 
     function: dict[str, Any]
     overlap: int  # the request's words in the tool's name (twice) and description
+    named: bool  # every word of the tool's name is in the request ("weather and local time": get_local_time)
     score: int
     plan: Plan
     keywords: list[int]
@@ -151,7 +152,7 @@ def _choose_calls(
         filled = plan(function, reading, rng)
         score = overlap + 2 * filled.found + 2 * len(filled.signals & SPECIFIC) - 3 * filled.missing
         keywords = _positions(reading.prose, asked & (name | about))
-        options.append(_Option(function, overlap, score, filled, keywords))
+        options.append(_Option(function, overlap, bool(name) and name <= asked, score, filled, keywords))
     if isinstance(choice, dict):
         chosen = [o for o in options if o.function["name"] == choice["function"]["name"]]
     else:
@@ -166,19 +167,20 @@ def _choose_calls(
 
 
 def _fitting(options: list[_Option]) -> list[_Option]:
-    """The tools the request names that fit about as well as the best one, all called in parallel, and
+    """The tools the request names, or that fit nearly as well as the best one, all called in parallel, and
     for a math expression, URL or path that none of them takes, the best tool that takes it unnamed.
 
     One such thing goes to one tool: a URL is fetched once, not by every tool that could fetch it.
     """
-    named = [o for o in options if o.overlap and o.score > 0]
-    best = max((o.score for o in named), default=0)
+    matching = [o for o in options if o.overlap and o.score > 0]
+    # A tool the request gives everything it needs beats one that would have to guess a required value.
+    matching = [o for o in matching if not o.plan.missing] or matching
+    best = max((o.score for o in matching), default=0)
+    close = [o for o in matching if o.named or o.score * 3 >= best * 2]
     unnamed = [o for o in options if not o.overlap and o.score > 0 and o.plan.signals & SPECIFIC]
     chosen: list[_Option] = []
     taken: set[str] = set()
-    for option in sorted([o for o in named if o.score * 2 >= best], key=lambda o: -o.score) + sorted(
-        unnamed, key=lambda o: -o.score
-    ):
+    for option in sorted(close, key=lambda o: -o.score) + sorted(unnamed, key=lambda o: -o.score):
         kinds = option.plan.signals & SPECIFIC
         if not (kinds and kinds <= taken):
             chosen.append(option)

@@ -107,6 +107,27 @@ def test_each_thing_goes_to_the_tool_named_before_it() -> None:
         ("What time is it?", [("now", {})]),
         ("Current time in São Paulo", [("now", {"timezone": "America/Sao_Paulo"})]),
         ("What time is it in Atlantis?", [("now", {})]),
+        (
+            "Time in London and Berlin?",
+            [("now", {"timezone": "Europe/London"}), ("now", {"timezone": "Europe/Berlin"})],
+        ),
+        (
+            "How many days between 2025-01-01 and 2025-03-01?",
+            [("date_difference", {"start": "2025-01-01", "end": "2025-03-01"})],
+        ),
+        (
+            "Convert 2025-03-14T09:30 from Tokyo to Paris time",
+            [
+                (
+                    "convert_time",
+                    {
+                        "time": "2025-03-14T09:30",
+                        "from_timezone": "Asia/Tokyo",
+                        "to_timezone": "Europe/Paris",
+                    },
+                )
+            ],
+        ),
     ],
 )
 def test_math_spans_and_time_zones(question: str, expected: list[Any]) -> None:
@@ -228,3 +249,22 @@ def test_deterministic_per_seed() -> None:
     assert [a["city"] for _, a in first] == ["Lisbon", "Oslo"]
     other = calls("Book a trip to Lisbon and Oslo", [search], seed=8)
     assert [a["city"] for _, a in other] == ["Lisbon", "Oslo"] and other != first
+
+
+def test_every_tool_the_request_names_is_called() -> None:
+    local_time = {
+        "type": "function",
+        "function": {
+            "name": "get_local_time",
+            "description": "Get the current local time in a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+    assert calls("What is the weather and the local time in Hangzhou?", [get_weather.schema, local_time]) == [
+        ("get_weather", {"city": "Hangzhou"}),
+        ("get_local_time", {"city": "Hangzhou"}),
+    ]

@@ -30,7 +30,7 @@ import anyio
 import httpx
 from typing_extensions import TypedDict, TypeVar, Unpack
 
-from ._client import DeepSeekClient
+from ._client import DeepSeekClient, Secret
 from ._context import DepsT, RunContext
 from ._errors import (
     APIError,
@@ -157,7 +157,8 @@ class Agent(Generic[DepsT, OutputT]):
         self.tool_retries, self.output_retries = tool_retries, output_retries
         self.tool_timeout, self.tool_threads = tool_timeout, tool_threads
         self.length_continuations, self.end_strategy = length_continuations, end_strategy
-        self._api_key, self._base_url, self._http_client = api_key, base_url, http_client
+        self._api_key = Secret(api_key) if api_key is not None else None
+        self._base_url, self._http_client = base_url, http_client
         self._shared_client = client
         """A client given by the user (or made once for their ``http_client``), shared by every run."""
         count = len(self.toolset) + (not self.output.is_text and len(self.toolset) > 0)
@@ -383,6 +384,9 @@ class Agent(Generic[DepsT, OutputT]):
             deps, self.model, run.messages, run.usage, run.usage.requests, call_id, name, client
         )
 
+    def _key(self) -> str | None:
+        return None if self._api_key is None else self._api_key.value
+
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[DeepSeekClient]:
         """A user's ``client`` or ``http_client`` is shared by every run; otherwise each run opens and
@@ -390,11 +394,11 @@ class Agent(Generic[DepsT, OutputT]):
         if self._shared_client is not None or self._http_client is not None:
             if self._shared_client is None:
                 self._shared_client = DeepSeekClient(
-                    api_key=self._api_key, base_url=self._base_url, http_client=self._http_client
+                    api_key=self._key(), base_url=self._base_url, http_client=self._http_client
                 )
             yield self._shared_client
             return
-        async with DeepSeekClient(api_key=self._api_key, base_url=self._base_url) as client:
+        async with DeepSeekClient(api_key=self._key(), base_url=self._base_url) as client:
             yield client
 
 

@@ -27,6 +27,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     EmptyResponseError,
+    InferenceInterruptedError,
     StreamIdleTimeoutError,
     UserError,
 )
@@ -78,7 +79,7 @@ def dumps(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-class _Secret:
+class Secret:
     """Holds the API key so that no repr, log line or traceback variable dump can show it."""
 
     __slots__ = ("value",)
@@ -112,7 +113,7 @@ class DeepSeekClient:
             api_key = os.environ.get("DEEPSEEK_API_KEY")
         if not api_key and http_client is None:
             raise UserError("no API key: set DEEPSEEK_API_KEY or pass api_key=")
-        self._key = _Secret(api_key or "")
+        self._key = Secret(api_key or "")
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         self.base_url, self.beta_url = split_base_url(
             base_url or os.environ.get("DEEPSEEK_BASE_URL") or DEFAULT_BASE_URL
@@ -185,9 +186,11 @@ class DeepSeekClient:
             if not body.strip():
                 raise EmptyResponseError(f"{method} {url} answered 200 with an empty body")
             try:
-                return model.model_validate_json(body)
+                parsed = model.model_validate_json(body)
             except ValidationError as exc:
                 raise self._invalid_body(model, body, exc) from exc
+            _raise_if_interrupted(parsed)
+            return parsed
 
         return await self.with_retries(attempt)
 
@@ -365,6 +368,7 @@ class ChatStream:
                     "the stream ended before it was complete (no [DONE], no finish_reason)"
                 )
             self._completion = assembler.completion()
+            _raise_if_interrupted(self._completion)
             logger.debug("stream %s done", self._url)
         finally:
             if opened_here:
@@ -438,6 +442,13 @@ class ChatStream:
             raise APIConnectionError(f"the stream broke: {type(exc).__name__}: {exc}") from None
         else:
             self._payloads += self._decoder.feed(raw)
+
+
+def _raise_if_interrupted(response: BaseModel) -> None:
+    """A response cut off by the server for lack of resources is an error to retry, not an answer."""
+    for choice in getattr(response, "choices", ()):
+        if choice.finish_reason == "insufficient_system_resource":
+            raise InferenceInterruptedError("the response ended with insufficient_system_resource")
 
 
 def _idle_guard(http: httpx.AsyncClient) -> Literal["httpx", "send", "each read"]:

@@ -94,6 +94,14 @@ class ServerOverloadedError(APIError):
     retryable = True
 
 
+class InferenceInterruptedError(APIError):
+    """A response ended with ``finish_reason: insufficient_system_resource``: DeepSeek stopped the
+    inference for lack of resources, so the answer is incomplete."""
+
+    remedy = "DeepSeek interrupted the inference for lack of resources: retry after a short wait"
+    retryable = True
+
+
 class APIConnectionError(APIError):
     """The connection failed or dropped before the response was complete."""
 

@@ -89,12 +89,6 @@ async def test_duplicate_tool_call_ids_are_each_answered_once(rig: Rig, stream: 
     assert sorted(ran) == ["Paris", "Paris", "Rome", "Rome"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent bug (agentkit/_agent.py): finish_reason 'insufficient_system_resource' (inference "
-    "interrupted by the server) is taken as a final answer, so the run succeeds with half an answer "
-    "(here '' instead of the tool call); it should retry the request or raise a typed error",
-)
 async def test_insufficient_system_resource_is_not_a_final_answer(rig: Rig, stream: bool) -> None:
     ran.clear()
     model = [Reply(tool_calls=PARIS_ROME), Reply(content=ANSWER)]
@@ -124,7 +118,13 @@ async def test_empty_content_in_json_mode_is_sent_back_and_retried(rig: Rig, str
     body = rig.sim.requests[0].json
     assert body is not None and body["response_format"] == {"type": "json_object"}
     assert [m["role"] for m in outcome.messages] == [
-        "system", "user", "assistant", "user", "assistant", "user", "assistant"
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
     ]
     await rig.check(outcome)
 

@@ -107,12 +107,6 @@ async def test_the_key_is_in_no_error_result_or_session_file(rig: Rig, tmp_path:
     assert KEY.encode() not in stored and KEY[3:].encode() not in stored  # ...and never the key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent bug (agentkit/_agent.py): Agent keeps api_key as a plain str in agent._api_key, so "
-    "vars(agent) (debuggers, rich.inspect, local-variable dumps) shows it; DeepSeekClient wraps it in "
-    "_Secret for exactly this reason",
-)
 def test_the_key_is_in_no_agent_repr() -> None:
     agent: Agent[Any, Any] = Agent("deepseek-v4-flash", api_key=KEY, tools=[echo])
     assert not leaked(repr(agent))

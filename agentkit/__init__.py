@@ -10,56 +10,76 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:
-    from ._agent import Agent, RunResult
-    from ._client import DeepSeekClient
-    from ._context import RunContext
+if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
+    from ._agent import (
+        Agent as Agent,
+        RunResult as RunResult,
+    )
+    from ._client import DeepSeekClient as DeepSeekClient
+    from ._context import RunContext as RunContext
     from ._errors import (
-        AgentkitError,
-        APIConnectionError,
-        APIError,
-        APIStatusError,
-        APITimeoutError,
-        ApprovalRequiredError,
-        AuthenticationError,
-        BadRequestError,
-        EmptyResponseError,
-        InferenceInterruptedError,
-        InsufficientBalanceError,
-        InvalidParametersError,
-        MaxTurnsExceeded,
-        OutputValidationError,
-        RateLimitError,
-        RunError,
-        ServerError,
-        ServerOverloadedError,
-        SessionError,
-        StreamIdleTimeoutError,
-        ToolArgumentError,
-        ToolDefinitionError,
-        ToolRetriesExceeded,
-        TooManyToolsError,
-        UsageLimitExceeded,
-        UserError,
+        AgentkitError as AgentkitError,
+        APIConnectionError as APIConnectionError,
+        APIError as APIError,
+        APIStatusError as APIStatusError,
+        APITimeoutError as APITimeoutError,
+        ApprovalRequiredError as ApprovalRequiredError,
+        AuthenticationError as AuthenticationError,
+        BadRequestError as BadRequestError,
+        EmptyResponseError as EmptyResponseError,
+        InferenceInterruptedError as InferenceInterruptedError,
+        InsufficientBalanceError as InsufficientBalanceError,
+        InvalidParametersError as InvalidParametersError,
+        MaxTurnsExceeded as MaxTurnsExceeded,
+        OutputValidationError as OutputValidationError,
+        RateLimitError as RateLimitError,
+        RunError as RunError,
+        ServerError as ServerError,
+        ServerOverloadedError as ServerOverloadedError,
+        SessionError as SessionError,
+        StreamIdleTimeoutError as StreamIdleTimeoutError,
+        ToolArgumentError as ToolArgumentError,
+        ToolDefinitionError as ToolDefinitionError,
+        ToolRetriesExceeded as ToolRetriesExceeded,
+        TooManyToolsError as TooManyToolsError,
+        UsageLimitExceeded as UsageLimitExceeded,
+        UserError as UserError,
     )
     from ._events import (
-        ModelResponseDone,
-        ReasoningDelta,
-        RunDone,
-        StreamEvent,
-        TextDelta,
-        ToolArgumentsDelta,
-        ToolCallStarted,
-        ToolResult,
+        ModelResponseDone as ModelResponseDone,
+        ReasoningDelta as ReasoningDelta,
+        RunDone as RunDone,
+        StreamEvent as StreamEvent,
+        TextDelta as TextDelta,
+        ToolArgumentsDelta as ToolArgumentsDelta,
+        ToolCallStarted as ToolCallStarted,
+        ToolResult as ToolResult,
     )
-    from ._history import ReplayContext
-    from ._pricing import Price, Pricing
-    from ._profiles import Profile, get_profile, register_profile
-    from ._session import InMemorySession, Session, SQLiteSession
-    from ._settings import ModelSettings
-    from ._tool import Tool, tool
-    from ._toolset import Toolset
-    from ._usage import RunUsage, UsageLimits
+    from ._history import ReplayContext as ReplayContext
+    from ._pricing import (
+        Price as Price,
+        Pricing as Pricing,
+    )
+    from ._profiles import (
+        Profile as Profile,
+        get_profile as get_profile,
+        register_profile as register_profile,
+    )
+    from ._session import (
+        InMemorySession as InMemorySession,
+        Session as Session,
+        SQLiteSession as SQLiteSession,
+    )
+    from ._settings import ModelSettings as ModelSettings
+    from ._tool import (
+        Tool as Tool,
+        tool as tool,
+    )
+    from ._toolset import Toolset as Toolset
+    from ._usage import (
+        RunUsage as RunUsage,
+        UsageLimits as UsageLimits,
+    )
 
 _EXPORTS: dict[str, str] = {
     "Agent": "_agent",

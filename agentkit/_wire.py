@@ -153,7 +153,8 @@ class FIMRequest(TypedDict, total=False):
 class WireModel(BaseModel):
     """Base of every response shape: unknown server fields are kept, not dropped."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
+    """Schemas are built on first use, not at import: most programs parse only a few of these shapes."""
 
 
 class CompletionTokensDetails(WireModel):

@@ -28,6 +28,26 @@ def test_mypy_strict_passes() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+USER_PROGRAM = """
+from agentkit import Agent, RunContext, RunResult, APIError, tool
+
+@tool
+def double(ctx: RunContext[int], x: int) -> int:
+    \"""Double x.\"""
+    return ctx.deps * x
+
+agent: Agent[int, str] = Agent("deepseek-chat", tools=[double])
+result: RunResult[str] = agent.run_sync("Double 2", deps=2)
+print(result.output.upper(), APIError)
+"""
+
+
+def test_users_type_check_against_the_public_names() -> None:
+    # The lazy exports must still be visible to a type checker as explicit re-exports.
+    result = _run("mypy", "--strict", "-c", USER_PROGRAM)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("module", ["agentkit", "agentkit._agent"])
 def test_import_pulls_in_no_heavy_optional_modules(module: str) -> None:
     # rich is not on the list: httpx itself imports it (for its own CLI) whenever it is installed.

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from agentkit._agent import Agent
 from agentkit._errors import ToolRetriesExceeded

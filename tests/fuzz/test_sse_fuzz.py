@@ -12,8 +12,7 @@ from typing import Any
 
 import anyio
 import httpx
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from agentkit._client import DeepSeekClient
 from agentkit._sse import SSEDecoder

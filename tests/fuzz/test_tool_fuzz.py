@@ -24,8 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, NamedTuple, Optional, Union
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 

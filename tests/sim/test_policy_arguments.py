@@ -9,8 +9,7 @@ from typing import Any, Literal
 import jsonschema
 import pytest
 from agentkit.tools import clock, files, math, shell, web
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sim_helpers import CLOCK, WEATHER, user
 
 from agentkit import Agent, tool

@@ -17,8 +17,7 @@ import uuid
 from typing import Any, Literal, Optional
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import create_model
 
 from agentkit import Tool, tool

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import calendar
 import functools
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from agentkit._tool import tool

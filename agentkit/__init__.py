@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
     from ._events import (
         ModelResponseDone as ModelResponseDone,
         ReasoningDelta as ReasoningDelta,
+        ResponseRestarted as ResponseRestarted,
         RunDone as RunDone,
         StreamEvent as StreamEvent,
         TextDelta as TextDelta,
@@ -105,6 +106,7 @@ _EXPORTS: dict[str, str] = {
         [
             "ModelResponseDone",
             "ReasoningDelta",
+            "ResponseRestarted",
             "RunDone",
             "StreamEvent",
             "TextDelta",

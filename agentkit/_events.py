@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._agent import RunResult
+    from ._errors import APIError
     from ._wire import ChatCompletionChunk, Usage
 
 
@@ -66,6 +67,15 @@ class ModelResponseDone:
 
 
 @dataclass(frozen=True)
+class ResponseRestarted:
+    """The streamed response broke after it began and is being asked for again (attempt ``attempt``):
+    discard the deltas received since the last ``ModelResponseDone``."""
+
+    attempt: int
+    error: APIError
+
+
+@dataclass(frozen=True)
 class RunDone:
     """The run finished; ``result`` is what ``Agent.run`` would have returned."""
 
@@ -79,6 +89,7 @@ StreamEvent = (
     | ToolArgumentsDelta
     | ToolResult
     | ModelResponseDone
+    | ResponseRestarted
     | RunDone
 )
 

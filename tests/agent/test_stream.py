@@ -3,6 +3,7 @@ conversation as ``run``. Streams go over loopback (the simulator's real SSE fram
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,8 +11,11 @@ import pytest
 
 from agentkit import (
     Agent,
+    APIConnectionError,
+    DeepSeekClient,
     ModelResponseDone,
     ReasoningDelta,
+    ResponseRestarted,
     RunDone,
     StreamEvent,
     TextDelta,
@@ -107,3 +111,23 @@ async def test_stream_and_run_build_the_same_conversation(served: tuple[Simulato
 
     assert strip(streamed.result.messages) == strip(ran.messages)
     assert streamed.result.messages[-1] == {"role": "assistant", "content": "done", "reasoning_content": ""}
+
+
+@pytest.mark.anyio
+async def test_a_stream_broken_midway_is_restarted(served: tuple[Simulator, str]) -> None:
+    sim, base_url = served
+    sim.script(Reply(content="This answer will be cut off."), Reply(content="The whole answer."))
+    sim.inject("drop;after=3")
+    client = DeepSeekClient(api_key=SIM_API_KEY, base_url=base_url)
+    client.retry = dataclasses.replace(client.retry, base_delay=0.01)
+    events = [e async for e in agent_on(base_url, client=client).run_stream("go")]
+
+    restarts = [e for e in events if isinstance(e, ResponseRestarted)]
+    assert [(e.attempt, type(e.error)) for e in restarts] == [(1, APIConnectionError)]
+    after = events[events.index(restarts[0]) :]
+    assert "".join(e.text for e in after if isinstance(e, TextDelta)) == "The whole answer."
+    assert isinstance(events[-1], RunDone)
+    assert events[-1].result.messages == [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": "The whole answer.", "reasoning_content": ""},
+    ]

@@ -41,7 +41,14 @@ class TurnView:
         self.mode = mode
 
     def handle(self, event: Any) -> None:
-        from ._events import ModelResponseDone, ReasoningDelta, RunDone, TextDelta, ToolResult
+        from ._events import (
+            ModelResponseDone,
+            ReasoningDelta,
+            ResponseRestarted,
+            RunDone,
+            TextDelta,
+            ToolResult,
+        )
 
         if isinstance(event, ReasoningDelta):
             self._switch("reasoning")
@@ -60,6 +67,10 @@ class TurnView:
             self.console.print(f"  ↳ {event.name}: {short}", style=style, markup=False)
             if not self.pending:
                 self.stop()
+        elif isinstance(event, ResponseRestarted):
+            self._switch("")
+            note = f"[the response broke off ({event.error.message}); asking again]"
+            self.console.print(note, style="yellow", markup=False)
         elif isinstance(event, RunDone):
             self.stop()
             self._switch("")

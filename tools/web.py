@@ -2,7 +2,9 @@
 
 Safe by default: only public http(s) addresses are reached (checked after DNS resolution and on every
 redirect), with redirect, size and time limits. Pass ``allow_private=True`` or ``allow_networks=[...]`` to
-``toolset()`` for tests and intranets. HTML is read by trafilatura (``pip install 'agentkit[web]'``).
+``toolset()`` for tests and intranets. HTML is read by trafilatura (``pip install 'agentkit[web]'``): a
+well-maintained extractor that scores at the top of published main-text extraction benchmarks, drops
+navigation and boilerplate, and needs only lxml, so a page reaches the model as compact readable text.
 
     from agentkit.tools import web
     agent = Agent(model=..., tools=[web.toolset()])

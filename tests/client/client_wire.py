@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 API_KEY = "sk-test-0123456789abcdef0123456789abcdef"
-CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "cassettes" / "chat"
+CASSETTES = Path(__file__).resolve().parents[1] / "data" / "cassettes"
 
 Responder = Callable[[httpx.Request], httpx.Response]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "cassettes" / "chat"  # shared/ beside the repo
+CASSETTES = Path(__file__).resolve().parents[1] / "data" / "cassettes"
 
 WEATHER = {
     "type": "function",

@@ -1,4 +1,4 @@
-"""Real usage bodies from the recorded DeepSeek traffic in /work/shared/cassettes/chat/.
+"""Real usage bodies from the recorded DeepSeek traffic in tests/data/cassettes/.
 
 The cassettes are YAML, but no YAML parser is a dependency, and the shapes needed here are simple: the
 ``usage:`` blocks of non-streamed responses (two levels of indentation) and the JSON of the last SSE chunk
@@ -18,7 +18,7 @@ import pytest
 
 from agentkit._wire import Usage
 
-CASSETTES = Path("/work/shared/cassettes/chat")
+CASSETTES = Path(__file__).resolve().parents[1] / "data" / "cassettes"
 
 
 @dataclass

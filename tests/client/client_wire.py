@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 import httpx
-import pytest
+import yaml
 
 API_KEY = "sk-test-0123456789abcdef0123456789abcdef"
 CASSETTES = Path(__file__).resolve().parents[1] / "data" / "cassettes"
@@ -126,9 +126,5 @@ def completion(message: dict[str, Any], finish_reason: str = "stop") -> dict[str
 
 def load_cassette(name: str) -> list[dict[str, Any]]:
     """The interactions of a recorded cassette (PyYAML is a dev-only dependency)."""
-    yaml = pytest.importorskip("yaml")
-    path = CASSETTES / name
-    if not path.exists():
-        pytest.skip(f"cassette {path} not found")
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load((CASSETTES / name).read_text(encoding="utf-8"))
     return list(data["interactions"])

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, NamedTuple, Optional, Union
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from pydantic import BaseModel, Field
@@ -30,8 +31,6 @@ from typing_extensions import TypedDict
 
 from agentkit._errors import ToolArgumentError, ToolDefinitionError
 from agentkit._tool import Tool, tool
-
-jsonschema = pytest.importorskip("jsonschema")
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

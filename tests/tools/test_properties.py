@@ -16,14 +16,13 @@ import json
 import uuid
 from typing import Any, Literal, Optional
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import create_model
 
 from agentkit import Tool, tool
 from agentkit._schema import build_function_schema
-
-jsonschema = pytest.importorskip("jsonschema")
 
 _names = itertools.count()
 

@@ -89,17 +89,26 @@ async def test_duplicate_tool_call_ids_are_each_answered_once(rig: Rig, stream: 
     assert sorted(ran) == ["Paris", "Paris", "Rome", "Rome"]
 
 
-async def test_insufficient_system_resource_is_not_a_final_answer(rig: Rig, stream: bool) -> None:
+def paris_rome_model(request: dict[str, Any]) -> Reply:
+    """Calls the tool for the question, answers once it did: the same reply for a retried request."""
+    if request["messages"][-1]["role"] == "user":
+        return Reply(tool_calls=PARIS_ROME)
+    return Reply(content=ANSWER)
+
+
+@pytest.mark.parametrize("at", [0, 1], ids=["in-the-tool-call-response", "in-the-answer"])
+async def test_insufficient_system_resource_is_not_a_final_answer(rig: Rig, stream: bool, at: int) -> None:
+    """The cut-off response is retried (InferenceInterruptedError is transient), never kept as an answer."""
     ran.clear()
-    model = [Reply(tool_calls=PARIS_ROME), Reply(content=ANSWER)]
-    rig.sim.script(*model)
-    rig.gate.fault_at[0] = "insufficient-system-resource"
+    rig.sim.script(*[paris_rome_model] * 5)
+    rig.gate.fault_at[at] = "insufficient-system-resource"
     outcome = await rig.run(rig.agent(tools=[lookup]), "Weather in Paris and Rome?", stream=stream)
+    assert outcome.error is None, repr(outcome.error)
+    assert outcome.output == ANSWER
+    assert [m["role"] for m in outcome.messages] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert sorted(ran) == ["Paris", "Rome"]
+    assert rig.gate.count == 3 and len(rig.delays) == 1
     await rig.check(outcome, tools=[lookup])
-    if outcome.error is None:
-        assert outcome.output == ANSWER
-    else:
-        assert isinstance(outcome.error, APIError)
 
 
 class Weather(BaseModel):

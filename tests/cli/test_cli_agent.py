@@ -187,7 +187,23 @@ def test_chat_session_persists_and_resumes(cli: Cli, scripted: Any, tmp_path: Pa
         "My name is Ada.", "Nice to meet you, Ada.", "What is my name?", "Your name is Ada."]
 
 
-def test_chat_survives_a_failed_turn(cli: Cli, scripted: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_with_an_unknown_tool_fails_before_the_repl(cli: Cli, scripted: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     scripted.script(Reply(content="fine"))
     ran = chat(cli, monkeypatch, ["hello"], "--tools", "nope")
     assert ran.code == 1 and ran.err.startswith("error: unknown tool 'nope'")
+    assert scripted.requests == []
+
+
+def test_chat_survives_a_failed_turn(cli: Cli, scripted: Any, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted.inject("402")  # the first turn's request: insufficient balance, not retried
+    scripted.script(Reply(content="fine"))
+    saved = tmp_path / "after-failure.json"
+    ran = chat(cli, monkeypatch, ["first", "second", f"/save {saved}"])
+    assert ran.code == 0, ran.err
+    errors = [line for line in ran.out.splitlines() if "error: " in line]
+    assert len(errors) == 1 and "402" in errors[0] and "top up" in errors[0], ran.out
+    assert "Traceback" not in ran.out + ran.err
+    kept = [m["content"] for m in json.loads(saved.read_text()) if m["role"] != "system"]
+    assert kept == ["second", "fine"]  # the failed turn left the history as it was

@@ -69,6 +69,7 @@ class _SchemaGenerator(GenerateJsonSchema):
         return super().encode_default(dft)
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_\-]+")
 _MAX_ERRORS = 8
 _MAX_SHOWN = 80
 
@@ -316,7 +317,7 @@ def _default(param: inspect.Parameter, where: str) -> Any:
 
 def _fast_parameters(params: list[_Param]) -> dict[str, Any] | None:
     """The parameters object from per-type schemas, or None to leave the case to the reference path
-    (a ``Field`` as default, a type pydantic rejects, two different types with one definition name)."""
+    (a ``Field`` as default, a type pydantic rejects, two different types with one class name)."""
     properties: dict[str, Any] = {}
     required: list[str] = []
     defs: dict[str, Any] = {}
@@ -336,7 +337,9 @@ def _fast_parameters(params: list[_Param]) -> dict[str, Any] | None:
             prop["default"] = to_jsonable_python(param.default)
         properties[param.name] = prop
         for def_name, definition in param_defs.items():
-            if defs.setdefault(def_name, definition) != definition:
+            # "__": pydantic qualified the name (two classes share one name): their names across all
+            # parameters depend on each other, which only the whole model's schema gets right.
+            if "__" in def_name or defs.setdefault(def_name, definition) != definition:
                 return None
     parameters: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
@@ -359,9 +362,29 @@ def _type_schema(hint: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def _uncached_type_schema(hint: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", PydanticJsonSchemaWarning)
+        if isinstance(hint, type) and issubclass(hint, BaseModel):
+            found = _model_schema(hint)
+            if found is not None:
+                return found
         adapter = TypeAdapter(cast(Any, list)[hint], config=_CONFIG)  # items: the field form
         schema = adapter.json_schema(schema_generator=_SchemaGenerator)
     return schema["items"], schema.get("$defs", {})
+
+
+def _model_schema(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """A model's field form (``$ref`` to its definition) from its own top-level schema, which pydantic
+    writes in about two thirds of the time of the ``list[Model]`` form. The definition name is the one
+    pydantic gives a model (its class name); None when that is not certain (generic or recursive models,
+    a nested model of the same name): the general path then decides."""
+    short = model.__qualname__.rsplit(".", 1)[-1]
+    if not _PLAIN_NAME.fullmatch(short) or model.__pydantic_generic_metadata__["origin"] is not None:
+        return None
+    schema = model.model_json_schema(schema_generator=_SchemaGenerator)
+    defs = schema.pop("$defs", {})
+    if "$ref" in schema or short in defs:
+        return None
+    defs[short] = schema
+    return {"$ref": f"#/$defs/{short}"}, defs
 
 
 _cached_type_schema = functools.lru_cache(maxsize=1024)(_uncached_type_schema)

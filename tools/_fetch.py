@@ -226,8 +226,8 @@ def _extract_html(body: bytes, url: str, with_links: bool) -> tuple[str, str, li
     try:
         import trafilatura
         from trafilatura.utils import load_html
-    except ImportError:
-        raise WebError("reading HTML needs the web extra: pip install 'agentkit[web]'") from None
+    except ImportError as exc:  # not installed, or installed without a dependency (lxml_html_clean)
+        raise WebError(f"reading HTML needs the web extra: pip install 'agentkit[web]' ({exc})") from None
     tree = load_html(body)
     if tree is None:
         return "", "", []

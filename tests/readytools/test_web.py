@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, cast
 
 import httpx
@@ -261,3 +262,12 @@ async def test_summarize_url_uses_the_agents_own_model(site: Site) -> None:
 async def test_summarize_url_outside_an_agent_says_so() -> None:
     with pytest.raises(web.WebError, match="only works inside an agent run"):
         await web.summarize_url.call({"url": "http://public.test/"}, RunContext(deps=None))
+
+
+def test_a_broken_web_extra_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura installed without lxml_html_clean fails to import: the error names the cause."""
+    from agentkit.tools import _fetch
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)
+    with pytest.raises(web.WebError, match=r"needs the web extra: .*agentkit\[web\]' \(.*trafilatura"):
+        _fetch._extract_html(b"<html><title>t</title></html>", "http://example.com/", False)

@@ -271,7 +271,7 @@ class DeepSeekClient:
 
     def _invalid_body(self, model: type[BaseModel], body: bytes, exc: ValidationError) -> APIError:
         if body.lstrip().startswith(b'{"error"'):
-            return error_from_payload(body.strip())
+            return error_from_payload(self._scrub_bytes(body.strip()))
         text = self._scrub(body.decode("utf-8", "replace").strip())
         sample = text if len(text) <= 300 else text[:300] + "..."
         return APIError(
@@ -281,6 +281,11 @@ class DeepSeekClient:
     def _scrub(self, text: str) -> str:
         key = self._key.value
         return text.replace(key, "<api key>") if key and key in text else text
+
+    def _scrub_bytes(self, payload: bytes) -> bytes:
+        """A body about to become an error (message and ``body``), with an echoed key masked."""
+        key = self._key.value.encode()
+        return payload.replace(key, b"<api key>") if key and key in payload else payload
 
 
 class ChatStream:
@@ -354,7 +359,7 @@ class ChatStream:
                         try:
                             chunk = validate(payload)
                         except ValidationError:  # an error event, or events glued together
-                            for chunk in parse_chunks(payload):
+                            for chunk in parse_chunks(self._client._scrub_bytes(payload)):
                                 assembler.add(chunk)
                                 yield chunk
                             continue
@@ -404,14 +409,15 @@ class ChatStream:
                 if not body:  # the overload symptom, on a streamed request too: retryable
                     raise EmptyResponseError("the stream request was answered 200 with an empty body")
                 if body.startswith(b'{"error"'):
-                    raise error_from_payload(body, response.status_code)
-                raise APIError(f"expected an event stream, got JSON: {body[:200].decode('utf-8', 'replace')}")
+                    raise error_from_payload(client._scrub_bytes(body), response.status_code)
+                sample = client._scrub(body[:200].decode("utf-8", "replace"))
+                raise APIError(f"expected an event stream, got JSON: {sample}")
             self._reads = response.aiter_bytes()
             while not self._payloads and not self._eof and not self._decoder.done:
                 await self._read()
             if not self._payloads:
                 raise EmptyResponseError("the stream ended before its first chunk")
-            self._first = parse_chunks(self._payloads.pop(0))
+            self._first = parse_chunks(client._scrub_bytes(self._payloads.pop(0)))
         except BaseException:
             await self.aclose()
             raise
@@ -439,7 +445,9 @@ class ChatStream:
         except httpx.TimeoutException as exc:
             raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
-            raise APIConnectionError(f"the stream broke: {type(exc).__name__}: {exc}") from None
+            raise APIConnectionError(
+                self._client._scrub(f"the stream broke: {type(exc).__name__}: {exc}")
+            ) from None
         else:
             self._payloads += self._decoder.feed(raw)
 

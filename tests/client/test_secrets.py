@@ -10,7 +10,7 @@ import pytest
 from client_wire import API_KEY, Server, chunk, completion, sse, stream_response
 
 from agentkit._client import DeepSeekClient
-from agentkit._errors import APIConnectionError, AuthenticationError
+from agentkit._errors import APIConnectionError, APIError, AuthenticationError
 
 pytestmark = pytest.mark.anyio
 
@@ -77,3 +77,34 @@ async def test_key_is_not_in_connection_errors(client: DeepSeekClient, server: S
     with pytest.raises(APIConnectionError) as caught:
         await client.chat(HELLO)  # type: ignore[arg-type]
     assert API_KEY not in "".join(traceback.format_exception(caught.value))
+
+
+def echoed() -> dict[str, object]:
+    return {"error": {"message": f"Authentication Fails, Your api key: {API_KEY} is invalid"}}
+
+
+@pytest.mark.parametrize(
+    ("streamed", "response"),
+    [
+        (False, httpx.Response(200, json=echoed())),  # an error object in a 200 body
+        (True, httpx.Response(200, json=echoed())),  # a streamed request answered with JSON
+        (True, stream_response(sse(echoed()))),  # an error event as the first event
+        (True, stream_response(sse(chunk({"content": "Hi"}), echoed()))),  # an error event mid-stream
+    ],
+    ids=["200-body", "stream-json", "first-event", "mid-stream-event"],
+)
+async def test_key_is_not_in_errors_from_error_bodies_inside_200_responses(
+    client: DeepSeekClient, server: Server, streamed: bool, response: httpx.Response
+) -> None:
+    server.responses = [response]
+    client.retry.max_retries = 0
+    with pytest.raises(APIError) as caught:
+        if streamed:
+            async for _ in client.chat_stream(HELLO):  # type: ignore[arg-type]
+                pass
+        else:
+            await client.chat(HELLO)  # type: ignore[arg-type]
+    error = caught.value
+    assert "Authentication Fails" in str(error)
+    for text in (str(error), repr(error.body), error.message, "".join(traceback.format_exception(error))):
+        assert API_KEY not in text

@@ -4,7 +4,9 @@ Tests script exact replies (``Reply`` objects, or functions of the request); whe
 default policy answers like a small agent model would: it calls the tools whose names and descriptions
 share words with the user's message (several at once, or one tool once per named thing), fills
 arguments that satisfy each tool's JSON schema from words of the request, and answers from the tool
-results once they arrive. It is deterministic for a seed and a request.
+results once they arrive, through the final-answer tool when there is one. In JSON mode the answer has the
+shape the prompt's schema or example asks for (see ``structured``). It is deterministic for a seed and a
+request.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from .arguments import SPECIFIC, STOPWORDS, Found, Reading, kind_of, singular
 from .schema_values import Plan, plan
+from .structured import answer_schema, fill, final_tool, text_of as _text
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,6 @@ def _positions(text: str, words: set[str]) -> list[int]:
     return [m.start() for m in re.finditer(r"[0-9A-Za-z\u4e00-\u9fff]+", text) if _norm(m.group()) in words]
 
 
-def _text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return content or ""
-
-
 def _seeded(seed: int, request: dict[str, Any]) -> random.Random:
     digest = zlib.crc32(json.dumps(request.get("messages", []), sort_keys=True, default=str).encode())
     return random.Random(seed * 1_000_003 + digest)
@@ -90,13 +86,12 @@ def default_reply(request: dict[str, Any], *, thinking: bool, seed: int) -> Repl
     last = messages[-1]
     if last.get("role") == "assistant" and last.get("prefix"):
         return Reply(content=_continue_prefix(_text(last), question), reasoning=_think(question, thinking))
-    if last.get("role") == "tool":
-        # "Look up the customer, then give your final answer": after the results, the later step's tool.
-        calls = _choose_calls(request, question, rng, _called_since(messages))
-        if not calls:
-            return _answer_from_results(messages, question, request, thinking)
-    else:
-        calls = _choose_calls(request, question, rng, set())
+    after_tools = last.get("role") == "tool"
+    # "Look up the customer, then give your final answer": after the results, the later step's tool.
+    calls = _choose_calls(request, question, rng, _called_since(messages) if after_tools else set())
+    calls = calls or _final_call(request, question, rng)
+    if after_tools and not calls:
+        return _answer_from_results(messages, question, request, thinking, rng)
     if calls:
         names = ", ".join(sorted({name for name, _ in calls}))
         reasoning = f"The user asks: {question!r}. I will call {names} to find out." if thinking else None
@@ -135,7 +130,13 @@ def _choose_calls(
     later = _LATER.search(question)
     if not tools or choice == "none" or (called and (isinstance(choice, dict) or not later)):
         return []
-    functions = [t["function"] for t in tools if t["function"]["name"] not in called]
+    final = final_tool(tools)
+    # The final-answer tool comes last, alone (``_final_call``), unless the request names it as the choice.
+    functions = [
+        t["function"]
+        for t in tools
+        if t["function"]["name"] not in called and (t["function"] is not final or isinstance(choice, dict))
+    ]
     vocabulary = frozenset(w for f in functions for w in _words(f["name"]) | _words(f.get("description", "")))
     context = " ".join(_text(m) for m in reversed(request["messages"]) if m.get("role") == "user")
     reading = Reading(question, vocabulary, context)
@@ -157,13 +158,26 @@ def _choose_calls(
         chosen = [o for o in options if o.function["name"] == choice["function"]["name"]]
     else:
         chosen = _fitting(options)
-    if not chosen and choice == "required" and options and not called:
+    if not chosen and choice == "required" and options and not called and final is None:
         chosen = [max(options, key=lambda o: o.score)]
     calls: list[tuple[str, dict[str, Any]]] = []
     for option in chosen:
         for arguments in option.plan.calls(functools.partial(_owns, option, chosen)):
             calls.append((option.function["name"], arguments))
     return calls
+
+
+def _final_call(
+    request: dict[str, Any], question: str, rng: random.Random
+) -> list[tuple[str, dict[str, Any]]]:
+    """The final-answer tool called with an answer that fits its schema, when no other tool is called."""
+    tools: list[dict[str, Any]] = request.get("tools") or []
+    final = final_tool(tools)
+    if final is None or request.get("tool_choice", "auto") not in ("auto", "required"):
+        return []
+    vocabulary = frozenset(w for t in tools for w in _words(t["function"]["name"]))
+    schema = final.get("parameters") or {"type": "object", "properties": {}}
+    return [(final["name"], fill(schema, request, question, rng, vocabulary))]
 
 
 def _fitting(options: list[_Option]) -> list[_Option]:
@@ -202,7 +216,7 @@ def _owns(option: _Option, chosen: list[_Option], thing: Found) -> bool:
 
 
 def _answer_from_results(
-    messages: list[dict[str, Any]], question: str, request: dict[str, Any], thinking: bool
+    messages: list[dict[str, Any]], question: str, request: dict[str, Any], thinking: bool, rng: random.Random
 ) -> Reply:
     """Say what the tools found, one clause per result with the value that answers the question."""
     calls: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -222,7 +236,9 @@ def _answer_from_results(
     answer = answer[:1].upper() + answer[1:] + ("" if answer.endswith((".", "!", "?")) else ".")
     reasoning = f"I have the tool results for {question!r}; now I can answer." if thinking else None
     if _json_mode(request):
-        return Reply(content=json.dumps({"answer": answer}, ensure_ascii=False), reasoning=reasoning)
+        schema = answer_schema(messages)
+        data = fill(schema, request, question, rng) if schema else {"answer": answer}
+        return Reply(content=json.dumps(data, ensure_ascii=False), reasoning=reasoning)
     return Reply(content=answer, reasoning=reasoning)
 
 
@@ -270,29 +286,10 @@ def _answer(request: dict[str, Any], question: str, rng: random.Random) -> str:
 
 
 def _json_answer(request: dict[str, Any], question: str, rng: random.Random) -> Any:
-    """Follow a JSON example found in the prompt (the docs ask for one), else a plain object."""
-    for message in reversed(request["messages"]):
-        for match in re.finditer(r"\{.*\}", _text(message), re.DOTALL):
-            try:
-                example = json.loads(match.group())
-            except ValueError:
-                continue
-            if isinstance(example, dict) and example:
-                return {key: _like(value, question, rng) for key, value in example.items()}
-    return {"answer": question.strip()}
-
-
-def _like(example: Any, question: str, rng: random.Random) -> Any:
-    if isinstance(example, bool):
-        return True
-    if isinstance(example, (int, float)):
-        numbers = re.findall(r"\d+", question)
-        return int(numbers[0]) if numbers else rng.randint(1, 9)
-    if isinstance(example, list):
-        return [_like(example[0], question, rng)] if example else []
-    if isinstance(example, dict):
-        return {key: _like(value, question, rng) for key, value in example.items()}
-    return question.strip() or "answer"
+    """The shape the prompt's schema or example asks for (the docs ask for an example), else a plain
+    object."""
+    schema = answer_schema(request["messages"])
+    return fill(schema, request, question, rng) if schema else {"answer": question.strip()}
 
 
 _MAX_RESULT_CHARS = 2000

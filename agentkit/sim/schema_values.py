@@ -4,19 +4,30 @@
 kind read from the request (see ``arguments``); optional parameters are left out unless the request names
 something for them; a parameter that several named things fit is noted, so that the tool can be called
 once per thing. The plan also says how well the request fits the tool: what it found and what it lacked.
+
+``answer`` fills a structured final answer instead (a JSON-mode reply, the final-answer tool): every field,
+free-text fields that describe something with the request's own words, and values the tools returned
+under a field's name.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
+import sys
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .arguments import STRONG, Found, Reading, kind_of
+if sys.version_info >= (3, 11):
+    import re._parser as sre_parse
+else:  # pragma: no cover
+    import sre_parse
+
+from .arguments import STRONG, Found, Reading, kind_of, name_words
 
 _FORMATS = {
     "email": "user@example.com",
@@ -27,11 +38,18 @@ _FORMATS = {
     "date-time": "2025-01-01T00:00:00Z",
     "time": "00:00:00",
     "uri": "https://example.com",
+    "duration": "P1D",
 }
+# The kind whose candidates already have a format's shape; any other kind's would not validate.
+_FORMAT_KINDS = {"date": "date", "date-time": "date", "email": "email", "uri": "url"}
+# Answer fields that describe rather than name: they get the request's words, not one named thing.
+_PROSE_WORDS = "answer comment content description detail explanation message note reason summary text"
+_PROSE = frozenset(_PROSE_WORDS.split())
 _FALLBACKS = {"zone": "UTC", "path": ".", "url": "https://example.com", "date": "2025-01-01"}
 _MAX_DEPTH = 6
 _MAX_ITEMS = 8
 _MAX_CALLS = 4
+_ANSWER_DEPTH = 2  # optional fields of an answer are filled this deep (recursive models end)
 
 
 @dataclass
@@ -59,13 +77,33 @@ def plan(function: dict[str, Any], reading: Reading, rng: random.Random) -> Plan
     return _Filler(reading, rng, schema).fill()
 
 
+def answer(
+    schema: dict[str, Any], reading: Reading, rng: random.Random, facts: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A final answer that validates against ``schema`` (an object schema), read from ``reading``.
+
+    ``facts`` are values the tools returned, by key: a field of that name takes one when its type fits.
+    """
+    return _Filler(reading, rng, schema, facts or {}, answering=True).fill().arguments
+
+
 class _Filler:
     """Fills one tool's arguments; each kind's candidates are used up in order."""
 
-    def __init__(self, reading: Reading, rng: random.Random, root: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        reading: Reading,
+        rng: random.Random,
+        root: dict[str, Any],
+        facts: Mapping[str, Any] | None = None,
+        *,
+        answering: bool = False,
+    ) -> None:
         self.reading = reading
         self.rng = rng
         self.root = root
+        self.facts = facts or {}
+        self.answering = answering
         self.used: Counter[str] = Counter()
         self.plan = Plan({})
 
@@ -96,13 +134,16 @@ class _Filler:
         return kind_of(name, schema) if plain else None
 
     def take(self, kind: str) -> Found | None:
+        """The next candidate of ``kind``; an answer names a thing again ("Lisbon" as trip and city)."""
         candidates = self.reading.candidates(kind)
-        if self.used[kind] >= len(candidates):
+        if self.used[kind] >= len(candidates) and not (self.answering and candidates):
             return None
         self.used[kind] += 1
-        return candidates[self.used[kind] - 1]
+        return candidates[(self.used[kind] - 1) % len(candidates)]
 
     def value(self, schema: dict[str, Any], name: str, depth: int) -> Any:
+        if depth >= _MAX_DEPTH and _nullable(schema):
+            return None  # a recursive ``next: Node | None`` ends
         schema = self.resolve(schema)
         if "const" in schema:
             return schema["const"]
@@ -157,7 +198,12 @@ class _Filler:
         kinds = Counter(self.kind(n, s) for n, s in properties.items())
         result: dict[str, Any] = {}
         for name, sub in properties.items():
-            if name not in required and not self.wanted(name, sub):
+            shallow = self.answering and depth < _ANSWER_DEPTH
+            if name not in required and not shallow and not self.wanted(name, sub):
+                continue
+            fact = _fitting(self.resolve(sub), self.facts.get(name))
+            if fact is not None:
+                result[name] = fact
                 continue
             result[name] = self.value(sub, name, depth + 1)
             kind = self.kind(name, sub)
@@ -171,13 +217,18 @@ class _Filler:
         return result
 
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        if schema.get("prefixItems"):  # a tuple
+            return [self.value(item, name, depth + 1) for item in schema["prefixItems"]]
         items = schema.get("items") or {"type": "string"}
         kind = self.kind(name, items)
         named = len(self.reading.candidates(kind)) - self.used[kind] if kind else 0
         low = int(schema.get("minItems", 0))
         count = max(low, named, 1) if depth < _MAX_DEPTH else low
         count = min(count, int(schema.get("maxItems", _MAX_ITEMS)), max(low, _MAX_ITEMS))
-        return [self.value(items, name, depth + 1) for _ in range(count)]
+        values = [self.value(items, name, depth + 1) for _ in range(count)]
+        if schema.get("uniqueItems"):
+            values = list({json.dumps(v, sort_keys=True): v for v in values}.values())
+        return values
 
     def number(self, schema: dict[str, Any], name: str, integer: bool) -> int | float:
         low = schema.get("minimum", schema.get("exclusiveMinimum"))
@@ -215,7 +266,15 @@ class _Filler:
             if token is not None:
                 self.plan.found += 1
                 return str(token)
+            example = _matching(pattern)
+            if example is not None:
+                return example
         kind = kind_of(name, schema)
+        if fmt in _FORMATS and _FORMAT_KINDS.get(fmt) != kind:
+            return _fit(schema, _FORMATS[fmt])  # "start_time" in format "time": no date of the request fits
+        if self.answering and kind == "text" and set(name_words(name)) & _PROSE:
+            quoted = self.take("query")  # "triage the ticket 'Charged twice'": what it is about
+            return _fit(schema, str(quoted.value) if quoted else self.reading.content())
         found = self.take(kind)
         if found is not None:
             if kind in STRONG:
@@ -235,6 +294,36 @@ def _type(schema: dict[str, Any]) -> str:
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     return str(kind)
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    options = schema.get("anyOf") or schema.get("oneOf") or ()
+    return kind == "null" or (isinstance(kind, list) and "null" in kind) or {"type": "null"} in options
+
+
+def _fitting(schema: dict[str, Any], value: Any) -> Any:
+    """``value`` (a tool's result) if a plain field of ``schema`` accepts it as it is, else None."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if "const" in schema:
+        return value if value == schema["const"] else None
+    if "enum" in schema:
+        return value if value in schema["enum"] else None
+    kind = _type(schema)
+    if kind == "boolean":
+        return value if isinstance(value, bool) else None
+    if kind in ("integer", "number") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if kind == "integer" and not float(value).is_integer():
+            return None
+        low = schema.get("minimum", schema.get("exclusiveMinimum"))
+        high = schema.get("maximum", schema.get("exclusiveMaximum"))
+        if not _in_range(schema, float(value), low, high):
+            return None
+        return int(value) if kind == "integer" else value
+    if kind == "string" and isinstance(value, str) and not {"format", "pattern"} & schema.keys():
+        return value if _fit(schema, value) == value else None
+    return None
 
 
 def _fit(schema: dict[str, Any], value: str) -> str:
@@ -260,3 +349,55 @@ def _in_range(schema: dict[str, Any], value: float, low: Any, high: Any) -> bool
         return False
     step = schema.get("multipleOf")
     return not step or abs(value / step - round(value / step)) < 1e-9
+
+
+_CATEGORY = {"DIGIT": "0", "WORD": "a", "SPACE": " ", "NOT_DIGIT": "a", "NOT_WORD": "-", "NOT_SPACE": "a"}
+
+
+def _matching(pattern: str) -> str | None:
+    """A short string that ``pattern`` matches (``^[A-Z]{3}$`` -> ``AAA``), or None if none is found."""
+    try:
+        text = _spell(sre_parse.parse(pattern))
+        return text if text is not None and re.search(pattern, text) else None
+    except (re.error, RecursionError, TypeError, ValueError):
+        return None
+
+
+def _spell(items: Any) -> str | None:
+    """The shortest spelling of a parsed regex: fewest repeats, first branch, first character of a set."""
+    out: list[str] = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name in ("ANY", "NOT_LITERAL"):
+            out.append("a" if name == "ANY" or arg != ord("a") else "b")
+        elif name == "IN":
+            kind, first = (str(arg[0][0]), arg[0][1])
+            if kind == "NEGATE":
+                return None
+            out.append(_char(first) if kind == "CATEGORY" else chr(first[0] if kind == "RANGE" else first))
+        elif name == "CATEGORY":
+            out.append(_char(arg))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            part = _spell(arg[2])
+            if part is None:
+                return None
+            out.append(part * arg[0])
+        elif name == "SUBPATTERN":
+            part = _spell(arg[-1])
+            if part is None:
+                return None
+            out.append(part)
+        elif name == "BRANCH":
+            part = _spell(arg[1][0])
+            if part is None:
+                return None
+            out.append(part)
+        elif name not in ("AT", "ASSERT", "ASSERT_NOT"):
+            return None
+    return "".join(out)
+
+
+def _char(category: Any) -> str:
+    return _CATEGORY.get(str(category).removeprefix("CATEGORY_"), "a")

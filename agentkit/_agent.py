@@ -42,7 +42,7 @@ from ._errors import (
     TooManyToolsError,
     UserError,
 )
-from ._events import ModelResponseDone, ResponseRestarted, RunDone, StreamEvent, ToolResult, chunk_events
+from ._events import ModelResponseDone, RunDone, StreamEvent, ToolResult, stream_response
 from ._messages import assistant_message, joined
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 from ._profiles import Profile, get_profile
@@ -56,7 +56,7 @@ from ._wire import ChatCompletion
 if TYPE_CHECKING:
     from ._session import Session
     from ._tool import Tool
-    from ._wire import ChatRequest, ToolCall
+    from ._wire import ToolCall
 
 OutputT = TypeVar("OutputT", default=str)
 
@@ -267,7 +267,7 @@ class Agent(Generic[DepsT, OutputT]):
                     overrides = {"tool_choice": "none"} if run.final_only and self._tool_defs else None
                     request = plan.request(history_now, overrides=overrides)
                     if stream:
-                        async for item in _stream_response(client, request):
+                        async for item in stream_response(client, request):
                             if isinstance(item, ChatCompletion):
                                 completion = item
                             else:
@@ -400,36 +400,6 @@ class Agent(Generic[DepsT, OutputT]):
             return
         async with DeepSeekClient(api_key=self._key(), base_url=self._base_url) as client:
             yield client
-
-
-async def _stream_response(
-    client: DeepSeekClient, request: ChatRequest
-) -> AsyncIterator[StreamEvent | ChatCompletion]:
-    """One streamed model response as events, then its ``ChatCompletion``.
-
-    The client retries failures before the first chunk. A stream that breaks after it began (dropped,
-    stalled) is asked for again under the same retry policy, after a ``ResponseRestarted`` event telling
-    the caller to discard what this response streamed so far.
-    """
-    attempt = 0
-    while True:
-        call_ids: dict[int, str] = {}
-        started = False
-        try:
-            async with client.chat_stream(request) as chunks:
-                async for chunk in chunks:
-                    started = True
-                    for event in chunk_events(chunk, call_ids):
-                        yield event
-            yield chunks.completion
-            return
-        except APIError as error:
-            if not started or not client.retry.should_retry(error, attempt):
-                raise
-            delay = client.retry.delay(error, attempt)
-            attempt += 1
-            yield ResponseRestarted(attempt, error)
-            await client.retry.sleep(delay)
 
 
 def _in_event_loop() -> bool:

@@ -2,17 +2,21 @@
 
 Plain frozen dataclasses: a UI matches on the class (``match event: case TextDelta(text=t): ...``).
 The last event of every successful run is ``RunDone``, which carries the ``RunResult``.
+``stream_response`` turns one streamed model response into these events.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._errors import APIError
+
 if TYPE_CHECKING:
     from ._agent import RunResult
-    from ._errors import APIError
-    from ._wire import ChatCompletionChunk, Usage
+    from ._client import DeepSeekClient
+    from ._wire import ChatCompletion, ChatCompletionChunk, ChatRequest, Usage
 
 
 @dataclass(frozen=True)
@@ -114,3 +118,33 @@ def chunk_events(chunk: ChatCompletionChunk, call_ids: dict[int, str]) -> list[S
                     ToolArgumentsDelta(call_ids.get(call.index, ""), call.index, function.arguments)
                 )
     return events
+
+
+async def stream_response(
+    client: DeepSeekClient, request: ChatRequest
+) -> AsyncIterator[StreamEvent | ChatCompletion]:
+    """One streamed model response as events, then its ``ChatCompletion``.
+
+    The client retries failures before the first chunk. A stream that breaks after it began (dropped,
+    stalled) is asked for again under the same retry policy, after a ``ResponseRestarted`` event telling
+    the caller to discard what this response streamed so far.
+    """
+    attempt = 0
+    while True:
+        call_ids: dict[int, str] = {}
+        started = False
+        try:
+            async with client.chat_stream(request) as chunks:
+                async for chunk in chunks:
+                    started = True
+                    for event in chunk_events(chunk, call_ids):
+                        yield event
+            yield chunks.completion
+            return
+        except APIError as error:
+            if not started or not client.retry.should_retry(error, attempt):
+                raise
+            delay = client.retry.delay(error, attempt)
+            attempt += 1
+            yield ResponseRestarted(attempt, error)
+            await client.retry.sleep(delay)

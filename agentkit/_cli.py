@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import json
 import os
@@ -227,8 +228,9 @@ def approver(args: argparse.Namespace, console: Console, pause: Callable[[], Non
             return False
         async with lock:  # one question at a time when tools run concurrently
             pause()
-            question = f"allow {name}({shown})? [y/N] "
-            answer: str = await anyio.to_thread.run_sync(console.input, question)
+            # markup and emoji off: the model writes the arguments, and markup in them could hide text.
+            ask = functools.partial(console.input, markup=False, emoji=False)
+            answer: str = await anyio.to_thread.run_sync(ask, f"allow {name}({shown})? [y/N] ")
         return answer.strip().lower() in ("y", "yes")
 
     return approve

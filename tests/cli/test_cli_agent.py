@@ -207,3 +207,25 @@ def test_chat_survives_a_failed_turn(cli: Cli, scripted: Any, tmp_path: Path,
     assert "Traceback" not in ran.out + ran.err
     kept = [m["content"] for m in json.loads(saved.read_text()) if m["role"] != "system"]
     assert kept == ["second", "fine"]  # the failed turn left the history as it was
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_approval_question_shows_the_arguments_verbatim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model writes the arguments: rich markup in them must not hide text from the question."""
+    import argparse
+
+    import anyio
+    from rich.console import Console
+
+    from agentkit._cli import approver
+
+    monkeypatch.setattr(sys, "stdin", _Terminal("y\n"))
+    screen = io.StringIO()
+    approve = approver(argparse.Namespace(yes=False), Console(file=screen, width=500))
+    hidden = {"command": "ls [black on black]; rm -rf ~[/] :warning: [/]"}
+    assert anyio.run(approve, "run_command", hidden) is True
+    assert screen.getvalue() == f"allow run_command({json.dumps(hidden)})? [y/N] "

@@ -48,7 +48,7 @@ from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 from ._profiles import Profile, get_profile
 from ._request import RequestPlan
 from ._settings import ModelSettings, merge_settings
-from ._toolcalls import Answer, Approve, CallRunner, answer_calls
+from ._toolcalls import Approve, CallRunner, answer_calls, tool_message
 from ._toolset import Toolset
 from ._usage import RunUsage, UsageLimits
 from ._wire import ChatCompletion
@@ -288,14 +288,14 @@ class Agent(Generic[DepsT, OutputT]):
                     # 3. Tool calls: answer every one, then append the message and answers as one step.
                     if calls:
                         run.usage.tool_calls += len(calls)
-                        answers: list[Answer] = []
+                        answers: list[ToolResult] = []
                         try:
                             output = await answer_calls(runner, calls, self._output_tool, answers)
                         finally:  # the step is recorded whatever happened, one answer per call id
                             with anyio.CancelScope(shield=True):
-                                await run.commit([message, *(answer.message() for answer in answers)])
+                                await run.commit([message, *map(tool_message, answers)])
                         for answer in answers if stream else ():
-                            yield ToolResult(answer.tool_call_id, answer.name, answer.content, answer.failed)
+                            yield answer
                         if output is not None:
                             yield RunDone(RunResult(output[0], run.messages, run.usage, start))
                             return
@@ -330,11 +330,11 @@ class Agent(Generic[DepsT, OutputT]):
 
     # ------------------------------------------------------------------ helpers of the loop
 
-    def _count_failures(self, run: _Run, answers: list[Answer]) -> None:
+    def _count_failures(self, run: _Run, answers: list[ToolResult]) -> None:
         """Charge failed calls to their tools' retry budgets; raise (or go final) when one runs out."""
         seen: set[str] = set()
         for answer in answers:
-            if not answer.failed or answer.name in seen:
+            if not answer.is_error or answer.name in seen:
                 continue  # several failed calls of one tool in one response use one retry
             seen.add(answer.name)
             if answer.name == OUTPUT_TOOL and self._output_tool is not None:

@@ -59,6 +59,8 @@ class ToolResult:
     name: str
     content: str
     is_error: bool = False
+    """The call failed (unknown tool, bad arguments, an exception, a timeout): it counts against the
+    tool's retry budget. A refused approval or a call skipped after the final answer is not an error."""
 
 
 @dataclass(frozen=True)

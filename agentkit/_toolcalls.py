@@ -1,9 +1,10 @@
 """Answering one model response's tool calls: concurrently, each failure turned into a message.
 
-Every call gets exactly one ``Answer``, whatever happens: the tool's result, or a message telling the
-model what went wrong (unknown tool, arguments that are not JSON or fail validation, an exception, a
-timeout, a refused approval) so it can try again. Calls run in one anyio task group; ``sequential``
-tools run alone, in order, between the concurrent groups around them.
+Every call gets exactly one answer, a ``ToolResult`` (the event ``run_stream`` shows), whatever
+happens: the tool's result, or a message telling the model what went wrong (unknown tool, arguments
+that are not JSON or fail validation, an exception, a timeout, a refused approval) so it can try again.
+Calls run in one task group; ``sequential`` tools run alone, in order, between the concurrent groups
+around them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import anyio
 
 from ._context import RunContext
 from ._errors import ToolArgumentError, UserError
+from ._events import ToolResult
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 
 if TYPE_CHECKING:
@@ -38,17 +40,9 @@ CANCELLED = "The tool call was cancelled before it finished (the run was stopped
 NOT_RUN = "Not run: the final answer was given in the same response."
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The ``tool`` message for one call, and whether it counts against the tool's retry budget."""
-
-    tool_call_id: str
-    name: str
-    content: str
-    failed: bool = False
-
-    def message(self) -> dict[str, Any]:
-        return {"role": "tool", "content": self.content, "tool_call_id": self.tool_call_id}
+def tool_message(answer: ToolResult) -> dict[str, Any]:
+    """The history message that answers one call."""
+    return {"role": "tool", "content": answer.content, "tool_call_id": answer.tool_call_id}
 
 
 @dataclass
@@ -62,7 +56,7 @@ class CallRunner:
     approve: Approve | None
     default_timeout: float | None
 
-    async def answer_all(self, calls: Sequence[ToolCall], answers: list[Answer | None]) -> None:
+    async def answer_all(self, calls: Sequence[ToolCall], answers: list[ToolResult | None]) -> None:
         """Fill ``answers[i]`` for each call; concurrent except around ``sequential`` tools."""
         batch: list[int] = []
         for i, call in enumerate(calls):
@@ -76,17 +70,17 @@ class CallRunner:
         await self._run_batch(calls, batch, answers)
 
     async def _run_batch(
-        self, calls: Sequence[ToolCall], batch: list[int], answers: list[Answer | None]
+        self, calls: Sequence[ToolCall], batch: list[int], answers: list[ToolResult | None]
     ) -> None:
-        if len(batch) == 1:
+        if not batch:
+            return
+        if len(batch) == 1:  # no task group for a lone call
             answers[batch[0]] = await self.answer(calls[batch[0]])
             return
 
         async def one(i: int) -> None:
             answers[i] = await self.answer(calls[i])
 
-        if not batch:
-            return
         if _NATIVE_TASK_GROUP is not None and asyncio._get_running_loop() is not None:
             async with _NATIVE_TASK_GROUP() as native:
                 for i in batch:
@@ -96,37 +90,40 @@ class CallRunner:
             for i in batch:
                 tg.start_soon(one, i)
 
-    async def answer(self, call: ToolCall) -> Answer:
+    async def answer(self, call: ToolCall) -> ToolResult:
         """Run one call; never raises except for cancellation and ``UserError`` (a program bug)."""
         call_id, name = call["id"], call["function"]["name"]
         tool = self.toolset.get(name)
         if tool is None:
             known = ", ".join(t.name for t in self.toolset.tools) or "none"
-            return Answer(
+            return ToolResult(
                 call_id, name, f"Error: there is no tool named {name!r}. Available tools: {known}.", True
             )
         try:
             arguments = tool.parse_arguments(call["function"]["arguments"])
             if tool.requires_approval and not await self._approved(tool, arguments):
-                return Answer(
+                return ToolResult(
                     call_id, name, f"The user did not approve this call to {name!r}; it was not run."
                 )
             value = await self._call(tool, arguments, call_id)
-            return Answer(call_id, name, tool.serialize(value))
+            return ToolResult(call_id, name, tool.serialize(value))
         except ToolArgumentError as exc:
-            return Answer(call_id, name, f"Error: {exc}", True)
+            return ToolResult(call_id, name, f"Error: {exc}", True)
         except UserError:
             raise
         except Exception as exc:
-            timeout = tool.timeout if tool.timeout is not None else self.default_timeout
+            timeout = self._timeout(tool)
             if isinstance(exc, TimeoutError) and timeout is not None:
-                return Answer(call_id, name, f"Error: {name!r} timed out after {timeout:g} s.", True)
+                return ToolResult(call_id, name, f"Error: {name!r} timed out after {timeout:g} s.", True)
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            return Answer(call_id, name, f"Error: {name!r} raised {detail}", True)
+            return ToolResult(call_id, name, f"Error: {name!r} raised {detail}", True)
+
+    def _timeout(self, tool: Tool) -> float | None:
+        return tool.timeout if tool.timeout is not None else self.default_timeout
 
     async def _call(self, tool: Tool, arguments: dict[str, Any], call_id: str) -> Any:
         ctx = self.make_context(call_id, tool.name) if tool.takes_context else None
-        timeout = tool.timeout if tool.timeout is not None else self.default_timeout
+        timeout = self._timeout(tool)
         if timeout is None:
             return await tool.call(arguments, ctx, limiter=self.limiter)
         with anyio.fail_after(timeout):
@@ -142,15 +139,16 @@ class CallRunner:
 
 
 async def answer_calls(
-    runner: CallRunner, calls: Sequence[ToolCall], output: OutputSpec | None, answers: list[Answer]
+    runner: CallRunner, calls: Sequence[ToolCall], output: OutputSpec | None, answers: list[ToolResult]
 ) -> tuple[Any] | None:
     """Fill ``answers`` with one answer per call, in order, on every exit (cancellation included).
 
     ``output`` is the structured-output spec when the request carries the output tool: its call is
     validated here, and a valid one ends the run, so the other calls are answered without running.
-    Returns ``(output,)`` for a valid final answer, else ``None``.
+    Returns ``(output,)`` for a valid final answer, else ``None``. ``is_error`` answers count against
+    their tool's retry budget.
     """
-    slots: list[Answer | None] = [None] * len(calls)
+    slots: list[ToolResult | None] = [None] * len(calls)
     final: tuple[Any] | None = None
     pending = list(range(len(calls)))
     try:
@@ -160,18 +158,18 @@ async def answer_calls(
                     continue
                 pending.remove(i)
                 if final is not None:
-                    slots[i] = Answer(call["id"], OUTPUT_TOOL, NOT_RUN)
+                    slots[i] = ToolResult(call["id"], OUTPUT_TOOL, NOT_RUN)
                     continue
                 try:
                     final = (output.validate(call["function"]["arguments"]),)
-                    slots[i] = Answer(call["id"], OUTPUT_TOOL, "Final answer received.")
+                    slots[i] = ToolResult(call["id"], OUTPUT_TOOL, "Final answer received.")
                 except OutputInvalid as exc:
-                    slots[i] = Answer(call["id"], OUTPUT_TOOL, str(exc), True)
+                    slots[i] = ToolResult(call["id"], OUTPUT_TOOL, str(exc), True)
         if final is not None:
             for i in pending:
-                slots[i] = Answer(calls[i]["id"], calls[i]["function"]["name"], NOT_RUN)
+                slots[i] = ToolResult(calls[i]["id"], calls[i]["function"]["name"], NOT_RUN)
         else:
-            found: list[Answer | None] = [None] * len(pending)
+            found: list[ToolResult | None] = [None] * len(pending)
             try:
                 await runner.answer_all([calls[i] for i in pending], found)
             finally:
@@ -179,6 +177,7 @@ async def answer_calls(
                     slots[i] = answer
     finally:
         answers[:] = [
-            a or Answer(c["id"], c["function"]["name"], CANCELLED) for a, c in zip(slots, calls, strict=True)
+            answer or ToolResult(call["id"], call["function"]["name"], CANCELLED)
+            for answer, call in zip(slots, calls, strict=True)
         ]
     return final

@@ -15,7 +15,6 @@ import copy
 import functools
 import inspect
 import json
-import math
 import re
 import typing
 import warnings
@@ -23,14 +22,15 @@ from collections.abc import Callable
 from typing import Annotated, Any, NamedTuple, cast, get_args, get_origin
 
 import docstring_parser
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 from pydantic.errors import PydanticUserError
 from pydantic.fields import FieldInfo
-from pydantic.json_schema import GenerateJsonSchema, PydanticJsonSchemaWarning
+from pydantic.json_schema import PydanticJsonSchemaWarning
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from ._context import RunContext
 from ._errors import ToolDefinitionError
+from ._jsonschema import ARGUMENT_CONFIG, SchemaGenerator, type_schema
 from ._strict import to_strict
 
 # Key order of every schema object we emit; keys not listed follow in alphabetical order.
@@ -40,7 +40,16 @@ _ORDER = (
     "items", "prefixItems", "minItems", "maxItems", "uniqueItems",
     "properties", "required", "additionalProperties", "anyOf", "oneOf", "allOf", "default", "$defs",
 )  # fmt: skip
-_RANK = {key: rank for rank, key in enumerate(_ORDER)}
+
+
+class _Rank(dict[str, tuple[int, str]]):
+    """Sort key of a schema key: its place in ``_ORDER``, then its name (a C-level lookup when listed)."""
+
+    def __missing__(self, key: str) -> tuple[int, str]:
+        return len(_ORDER), key
+
+
+_RANK = _Rank({key: (rank, key) for rank, key in enumerate(_ORDER)})
 _SCHEMA_MAPS = frozenset(
     {"properties", "$defs", "$def", "definitions", "patternProperties", "dependentSchemas"}
 )
@@ -51,25 +60,6 @@ _SCHEMA_ONE = frozenset(
 
 _NUMPY_SECTION = re.compile(r"^\s*[A-Za-z ]+\n\s*-{3,}\s*$", re.MULTILINE)
 
-_CONFIG = ConfigDict(extra="forbid")
-"""The argument model's config; plain dataclasses and TypedDicts inside it inherit it (closed objects)."""
-
-
-class _SchemaGenerator(GenerateJsonSchema):
-    """pydantic's generator, with plain JSON defaults (None, str, int, finite float, bool, empty containers)
-    written as they are: the stock ``encode_default`` builds a TypeAdapter for every default of every
-    nested model field (about 15% of describing a new model). Same output either way; other defaults
-    go through pydantic's own encoder."""
-
-    def encode_default(self, dft: Any) -> Any:
-        if dft is None or type(dft) in (str, int, bool) or (type(dft) is float and math.isfinite(dft)):
-            return dft
-        if type(dft) in (list, tuple, dict) and not dft:
-            return {} if type(dft) is dict else []
-        return super().encode_default(dft)
-
-
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_\-]+")
 _MAX_ERRORS = 8
 _MAX_SHOWN = 80
 
@@ -219,7 +209,7 @@ def _docstring_style(doc: str) -> docstring_parser.DocstringStyle:
 def normalize(node: dict[str, Any]) -> dict[str, Any]:
     """Deep copy of a schema with ``title`` keys dropped and keys in one fixed order, at every depth."""
     out: dict[str, Any] = {}
-    for key in sorted(node, key=lambda k: (_RANK.get(k, len(_ORDER)), k)):
+    for key in sorted(node, key=_RANK.__getitem__):
         value = node[key]
         if key == "title" and isinstance(value, str):
             continue
@@ -231,9 +221,18 @@ def normalize(node: dict[str, Any]) -> dict[str, Any]:
         elif key in _SCHEMA_ONE and isinstance(value, dict):
             value = normalize(value)
         elif isinstance(value, (list, dict)):
-            value = copy.deepcopy(value)  # data (enum, default, required): never shared with a cache
+            value = _copy_data(value)  # data (enum, default, required): never shared with a cache
         out[key] = value
     return out
+
+
+def _copy_data(value: Any) -> Any:
+    """A deep copy of JSON data (what ``copy.deepcopy`` does, several times faster for it)."""
+    if type(value) is list:
+        return [_copy_data(item) for item in value]
+    if type(value) is dict:
+        return {key: _copy_data(item) for key, item in value.items()}
+    return value if value is None or type(value) in (str, int, float, bool) else copy.deepcopy(value)
 
 
 def format_validation_error(tool_name: str, error: ValidationError, schema: FunctionSchema) -> str:
@@ -325,7 +324,7 @@ def _fast_parameters(params: list[_Param]) -> dict[str, Any] | None:
         if isinstance(param.default, FieldInfo):
             return None
         try:
-            schema, param_defs = _type_schema(param.hint)
+            schema, param_defs = type_schema(param.hint)
         except Exception:  # the reference path reports it, naming the parameter
             return None
         prop = dict(schema)
@@ -350,52 +349,11 @@ def _fast_parameters(params: list[_Param]) -> dict[str, Any] | None:
     return normalize(parameters)
 
 
-def _type_schema(hint: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A parameter type's schema as pydantic writes it for a field (models as ``$ref``), and its $defs."""
-    try:
-        hash(hint)
-    except TypeError:
-        return _uncached_type_schema(hint)
-    return _cached_type_schema(hint)
-
-
-def _uncached_type_schema(hint: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PydanticJsonSchemaWarning)
-        if isinstance(hint, type) and issubclass(hint, BaseModel):
-            found = _model_schema(hint)
-            if found is not None:
-                return found
-        adapter = TypeAdapter(cast(Any, list)[hint], config=_CONFIG)  # items: the field form
-        schema = adapter.json_schema(schema_generator=_SchemaGenerator)
-    return schema["items"], schema.get("$defs", {})
-
-
-def _model_schema(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """A model's field form (``$ref`` to its definition) from its own top-level schema, which pydantic
-    writes in about two thirds of the time of the ``list[Model]`` form. The definition name is the one
-    pydantic gives a model (its class name); None when that is not certain (generic or recursive models,
-    a nested model of the same name): the general path then decides."""
-    short = model.__qualname__.rsplit(".", 1)[-1]
-    if not _PLAIN_NAME.fullmatch(short) or model.__pydantic_generic_metadata__["origin"] is not None:
-        return None
-    schema = model.model_json_schema(schema_generator=_SchemaGenerator)
-    defs = schema.pop("$defs", {})
-    if "$ref" in schema or short in defs:
-        return None
-    defs[short] = schema
-    return {"$ref": f"#/$defs/{short}"}, defs
-
-
-_cached_type_schema = functools.lru_cache(maxsize=1024)(_uncached_type_schema)
-"""Types repeat across tools (str, int, shared models): each is described once. Never mutate results."""
-
-
 def _create_model(
     name: str, fields: dict[str, Any], hints: dict[str, Any], signature: inspect.Signature
 ) -> type[BaseModel]:
     try:
-        return create_model(name, __config__=_CONFIG, **fields)
+        return create_model(name, __config__=ARGUMENT_CONFIG, **fields)
     except (PydanticUserError, TypeError, ValueError) as exc:
         raise _culprit(name, hints, signature, exc) from exc
 
@@ -404,7 +362,7 @@ def _json_schema(model: type[BaseModel], name: str) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", PydanticJsonSchemaWarning)
         try:
-            return model.model_json_schema(schema_generator=_SchemaGenerator)
+            return model.model_json_schema(schema_generator=SchemaGenerator)
         except (PydanticUserError, PydanticJsonSchemaWarning, TypeError, ValueError) as exc:
             raise ToolDefinitionError(
                 f"Tool {name!r}: cannot describe its parameters as JSON Schema: {exc}"

@@ -11,7 +11,8 @@ from typing import Any, Generic, TypeVar
 import pytest
 from pydantic import BaseModel, ConfigDict, create_model
 
-from agentkit._schema import _SchemaGenerator, build_function_schema
+from agentkit._jsonschema import SchemaGenerator
+from agentkit._schema import build_function_schema
 
 
 class Colour(enum.Enum):
@@ -42,7 +43,7 @@ class Defaults(BaseModel):
 
 
 def test_plain_defaults_are_written_exactly_as_pydantic_writes_them() -> None:
-    ours: dict[str, Any] = Defaults.model_json_schema(schema_generator=_SchemaGenerator)
+    ours: dict[str, Any] = Defaults.model_json_schema(schema_generator=SchemaGenerator)
     assert ours == Defaults.model_json_schema()
     properties = ours["properties"]
     assert properties["empty_tuple"]["default"] == []

@@ -11,10 +11,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
-    from ._agent import (
-        Agent as Agent,
-        RunResult as RunResult,
-    )
+    from ._agent import Agent as Agent
     from ._client import DeepSeekClient as DeepSeekClient
     from ._context import RunContext as RunContext
     from ._errors import (
@@ -66,6 +63,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         get_profile as get_profile,
         register_profile as register_profile,
     )
+    from ._run import RunResult as RunResult
     from ._session import (
         InMemorySession as InMemorySession,
         Session as Session,
@@ -84,7 +82,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
 
 _EXPORTS: dict[str, str] = {
     "Agent": "_agent",
-    "RunResult": "_agent",
+    "RunResult": "_run",
     "DeepSeekClient": "_client",
     "RunContext": "_context",
     "ModelSettings": "_settings",

@@ -10,8 +10,9 @@ The loop is ``Agent._loop``, one async generator read top to bottom:
 4. otherwise the answer is final: continue it if it was cut at ``max_tokens``, validate it into
    ``output_type`` (sending errors back for a retry), and finish with ``RunDone``.
 
-After every completed step the new messages go to the session, so a crash loses nothing finished.
-``run`` and ``run_sync`` drain the same generator that ``run_stream`` hands to the caller.
+Each step is a small method below the loop; the run's state (messages, usage, budgets) is a
+``RunState`` (``_run``). After every completed step the new messages go to the session, so a crash loses
+nothing finished. ``run`` and ``run_sync`` drain the same generator that ``run_stream`` hands to the caller.
 """
 
 from __future__ import annotations
@@ -21,23 +22,19 @@ import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import anyio
 import httpx
-from typing_extensions import TypedDict, TypeVar, Unpack
+from typing_extensions import Unpack
 
 from ._client import DeepSeekClient, Secret
 from ._context import DepsT, RunContext
 from ._errors import (
-    APIError,
     ApprovalRequiredError,
     MaxTurnsExceeded,
     OutputValidationError,
-    RunError,
     ToolRetriesExceeded,
     TooManyToolsError,
     UserError,
@@ -47,70 +44,17 @@ from ._messages import assistant_message, joined
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 from ._profiles import Profile, get_profile
 from ._request import RequestPlan
+from ._run import OutputT, RunOptions, RunResult, RunState
 from ._settings import ModelSettings, merge_settings
 from ._toolcalls import Approve, CallRunner, answer_calls, tool_message
 from ._toolset import Toolset
-from ._usage import RunUsage, UsageLimits
+from ._usage import UsageLimits
 from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
     from ._session import Session
     from ._tool import Tool
-    from ._wire import ToolCall
-
-OutputT = TypeVar("OutputT", default=str)
-
-
-class RunOptions(TypedDict, total=False):
-    """Keyword arguments of ``run``, ``run_sync`` and ``run_stream``."""
-
-    history: Sequence[dict[str, Any]] | None
-    """Earlier messages (e.g. ``result.messages``) to continue from."""
-    session: Session | None
-    """Alternative to ``history``: loaded at the start; each completed step is appended to it."""
-    deps: Any
-    """Passed to tools as ``RunContext.deps``."""
-    settings: ModelSettings | None
-    """Override the agent's settings for this run, key by key."""
-    usage_limits: UsageLimits | None
-    approve: Approve | None
-    """Called before each ``requires_approval`` tool call: ``approve(name, arguments) -> bool``."""
-
-
-@dataclass
-class RunResult(Generic[OutputT]):
-    """What a run produced."""
-
-    output: OutputT
-    """The final answer: ``str``, or an instance of the agent's ``output_type``."""
-    messages: list[dict[str, Any]]
-    """The whole conversation as OpenAI-format dicts (reasoning kept), ready to pass as ``history=``."""
-    usage: RunUsage = field(default_factory=RunUsage)
-    """Summed over this run's requests, with cache hits and cost."""
-    new_message_index: int = 0
-    """Where this run's messages start in ``messages``."""
-
-    def new_messages(self) -> list[dict[str, Any]]:
-        return self.messages[self.new_message_index :]
-
-
-@dataclass
-class _Run:
-    """The state of one run."""
-
-    messages: list[dict[str, Any]]
-    session: Session | None
-    usage: RunUsage = field(default_factory=RunUsage)
-    tool_failures: dict[str, int] = field(default_factory=dict)
-    output_failures: int = 0
-    final_only: bool = False
-    """A limit ran out and ``end_strategy="final_answer"``: the next request forbids tool calls."""
-
-    async def commit(self, step: list[dict[str, Any]]) -> None:
-        """Append one completed step to the conversation and the session (durable when this returns)."""
-        self.messages.extend(step)
-        if self.session is not None and step:
-            await self.session.append(step)
+    from ._wire import ChatRequest, ToolCall
 
 
 class Agent(Generic[DepsT, OutputT]):
@@ -217,21 +161,69 @@ class Agent(Generic[DepsT, OutputT]):
         self, prompt: str | None, options: RunOptions, *, stream: bool
     ) -> AsyncIterator[StreamEvent]:
         approve = options.get("approve") or self.approve
-        limits = options.get("usage_limits") or self.usage_limits
-        history, session, deps = options.get("history"), options.get("session"), options.get("deps")
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]
             raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
+        limits = options.get("usage_limits") or self.usage_limits
         plan = self._plan(options.get("settings"))
-        pricing = self.profile.pricing_for(self.model)
 
         # 1. The conversation so far, then this run's instructions and prompt as the first step.
+        run = await self._start(prompt, options.get("history"), options.get("session"))
+
+        async with self._client() as client:
+            limiter = anyio.CapacityLimiter(self.tool_threads) if self._threads_needed else None
+            context = partial(self._context, run, options.get("deps"), client)
+            runner = CallRunner(self.toolset, context, limiter, approve, self.tool_timeout)
+            with run.errors_carry_messages():
+                while True:
+                    # 2. Limits, then one model request (its deltas streamed as they come).
+                    self._check_limits(run, limits)
+                    request = self._next_request(run, plan)
+                    async for item in _respond(client, request, stream=stream):
+                        if isinstance(item, ChatCompletion):
+                            completion = item
+                        else:
+                            yield item
+                    run.count(completion)
+                    message = assistant_message(completion)
+                    finish_reason = completion.choices[0].finish_reason
+                    if stream:
+                        yield ModelResponseDone(message, completion.usage, finish_reason)
+
+                    # 3. Tool calls: answer every one, then append the message and answers as one step.
+                    if "tool_calls" in message:
+                        answers, output = await self._answer_calls(run, runner, message)
+                        for answer in answers if stream else ():
+                            yield answer
+                        if output is not None:
+                            yield RunDone(run.result(output[0]))
+                            return
+                        self._count_failures(run, answers)
+                        continue
+
+                    # 4. A final answer: continue it if cut at max_tokens, then validate it.
+                    if finish_reason == "length" and self._may_continue(run):
+                        run.cut_answer.append(message)
+                        continue
+                    if run.cut_answer:
+                        message, run.cut_answer = joined([*run.cut_answer, message]), []
+                    final = await self._validate(run, message)
+                    if final is not None:
+                        yield RunDone(run.result(final[0]))
+                        return
+
+    # ------------------------------------------------------------------ the steps of the loop
+
+    async def _start(
+        self, prompt: str | None, history: Sequence[dict[str, Any]] | None, session: Session | None
+    ) -> RunState:
+        """The run, its conversation loaded, with the instructions and the prompt committed."""
         if session is not None:
             if history is not None:
                 raise UserError("pass history= or session=, not both")
             history = await session.load()
-        run = _Run(list(history or ()), session)
-        start = len(run.messages)
+        messages = list(history or ())
+        run = RunState(messages, session, self.profile.pricing_for(self.model), start=len(messages))
         first: list[dict[str, Any]] = []
         system = self._system_prompt()
         if system and not (run.messages and run.messages[0]["role"] == "system"):
@@ -243,94 +235,61 @@ class Agent(Generic[DepsT, OutputT]):
                 "nothing to answer: give a prompt, or history that ends with a user or tool message"
             )
         await run.commit(first)
+        return run
 
-        async with self._client() as client:
-            limiter = anyio.CapacityLimiter(self.tool_threads) if self._threads_needed else None
-            context = partial(self._context, run, deps, client)
-            runner = CallRunner(self.toolset, context, limiter, approve, self.tool_timeout)
-            parts: list[dict[str, Any]] = []  # an answer cut at max_tokens, continued by prefix completion
-            try:
-                while True:
-                    # 2. Limits, then one model request.
-                    if run.usage.requests >= self.max_turns:
-                        if self.end_strategy == "error" or run.usage.requests > self.max_turns:
-                            raise MaxTurnsExceeded(
-                                f"the run reached max_turns={self.max_turns} model requests "
-                                "without a final answer"
-                            )
-                        run.final_only = True
-                    if limits is not None:
-                        limits.check_before_request(run.usage)
-                    history_now = run.messages
-                    if parts:
-                        history_now = [*run.messages, {**joined(parts), "prefix": True}]
-                    overrides = {"tool_choice": "none"} if run.final_only and self._tool_defs else None
-                    request = plan.request(history_now, overrides=overrides)
-                    if stream:
-                        async for item in stream_response(client, request):
-                            if isinstance(item, ChatCompletion):
-                                completion = item
-                            else:
-                                yield item
-                    else:
-                        completion = await client.chat(request)
-                    if completion.usage is not None:
-                        cost = pricing.cost(completion.usage, datetime.now(timezone.utc)) if pricing else 0.0
-                        run.usage.add(completion.usage, cost=cost)
-                    else:
-                        run.usage.requests += 1
-                    choice = completion.choices[0]
-                    message = assistant_message(completion)
-                    calls: list[ToolCall] = message.get("tool_calls", [])
-                    if stream:
-                        yield ModelResponseDone(message, completion.usage, choice.finish_reason)
+    def _check_limits(self, run: RunState, limits: UsageLimits | None) -> None:
+        """Raise before a request that would go over a limit; at ``max_turns`` with
+        ``end_strategy="final_answer"``, allow one more request, without tools."""
+        if run.usage.requests >= self.max_turns:
+            if self.end_strategy == "error" or run.usage.requests > self.max_turns:
+                raise MaxTurnsExceeded(
+                    f"the run reached max_turns={self.max_turns} model requests without a final answer"
+                )
+            run.final_only = True
+        if limits is not None:
+            limits.check_before_request(run.usage)
 
-                    # 3. Tool calls: answer every one, then append the message and answers as one step.
-                    if calls:
-                        run.usage.tool_calls += len(calls)
-                        answers: list[ToolResult] = []
-                        try:
-                            output = await answer_calls(runner, calls, self._output_tool, answers)
-                        finally:  # the step is recorded whatever happened, one answer per call id
-                            with anyio.CancelScope(shield=True):
-                                await run.commit([message, *map(tool_message, answers)])
-                        for answer in answers if stream else ():
-                            yield answer
-                        if output is not None:
-                            yield RunDone(RunResult(output[0], run.messages, run.usage, start))
-                            return
-                        self._count_failures(run, answers)
-                        continue
+    def _next_request(self, run: RunState, plan: RequestPlan) -> ChatRequest:
+        """The conversation as a request; a cut answer goes last, as the prefix the model continues."""
+        history = run.messages
+        if run.cut_answer:
+            history = [*run.messages, {**joined(run.cut_answer), "prefix": True}]
+        overrides = {"tool_choice": "none"} if run.final_only and self._tool_defs else None
+        return plan.request(history, overrides=overrides)
 
-                    # 4. A final answer: continue it if cut at max_tokens, then validate it.
-                    if (
-                        choice.finish_reason == "length"
-                        and len(parts) < self.length_continuations
-                        and self.profile.prefix_completion
-                    ):
-                        parts.append(message)
-                        continue
-                    if parts:
-                        message, parts = joined([*parts, message]), []
-                    content = message["content"] or ""
-                    try:
-                        final = content if self.output.is_text else self.output.validate(content)
-                    except OutputInvalid as exc:
-                        hint = f" Call the {OUTPUT_TOOL} tool with your answer." if self._output_tool else ""
-                        await run.commit([message, {"role": "user", "content": f"{exc}{hint}"}])
-                        self._count_output_failure(run, str(exc))
-                        continue
-                    await run.commit([message])
-                    yield RunDone(RunResult(final, run.messages, run.usage, start))
-                    return
-            except (APIError, RunError) as exc:
-                if not exc.messages:
-                    exc.messages = list(run.messages)
-                raise
+    async def _answer_calls(
+        self, run: RunState, runner: CallRunner, message: dict[str, Any]
+    ) -> tuple[list[ToolResult], tuple[Any] | None]:
+        """Every call's answer, and ``(output,)`` if the output tool gave a valid final answer."""
+        calls: list[ToolCall] = message["tool_calls"]
+        run.usage.tool_calls += len(calls)
+        answers: list[ToolResult] = []
+        try:
+            output = await answer_calls(runner, calls, self._output_tool, answers)
+        finally:  # the step is recorded whatever happened (cancellation too), one answer per call id
+            with anyio.CancelScope(shield=True):
+                await run.commit([message, *map(tool_message, answers)])
+        return answers, output
 
-    # ------------------------------------------------------------------ helpers of the loop
+    def _may_continue(self, run: RunState) -> bool:
+        """An answer cut at ``max_tokens`` is continued while the budget and the profile allow it."""
+        return len(run.cut_answer) < self.length_continuations and self.profile.prefix_completion
 
-    def _count_failures(self, run: _Run, answers: list[ToolResult]) -> None:
+    async def _validate(self, run: RunState, message: dict[str, Any]) -> tuple[Any] | None:
+        """``(output,)`` from a final answer, committed; an invalid one is committed with the error
+        for the model, which tries again (``None``) until ``output_retries`` runs out."""
+        content = message["content"] or ""
+        try:
+            output = content if self.output.is_text else self.output.validate(content)
+        except OutputInvalid as exc:
+            hint = f" Call the {OUTPUT_TOOL} tool with your answer." if self._output_tool else ""
+            await run.commit([message, {"role": "user", "content": f"{exc}{hint}"}])
+            self._count_output_failure(run, str(exc))
+            return None
+        await run.commit([message])
+        return (output,)
+
+    def _count_failures(self, run: RunState, answers: list[ToolResult]) -> None:
         """Charge failed calls to their tools' retry budgets; raise (or go final) when one runs out."""
         seen: set[str] = set()
         for answer in answers:
@@ -352,7 +311,7 @@ class Agent(Generic[DepsT, OutputT]):
                     f"budget of {budget}; last error: {answer.content}"
                 )
 
-    def _count_output_failure(self, run: _Run, error: str) -> None:
+    def _count_output_failure(self, run: RunState, error: str) -> None:
         run.output_failures += 1
         if run.output_failures > self.output_retries:
             raise OutputValidationError(
@@ -378,28 +337,37 @@ class Agent(Generic[DepsT, OutputT]):
         return text
 
     def _context(
-        self, run: _Run, deps: Any, client: DeepSeekClient, call_id: str, name: str
+        self, run: RunState, deps: Any, client: DeepSeekClient, call_id: str, name: str
     ) -> RunContext[Any]:
         return RunContext(
             deps, self.model, run.messages, run.usage, run.usage.requests, call_id, name, client
         )
 
-    def _key(self) -> str | None:
-        return None if self._api_key is None else self._api_key.value
-
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[DeepSeekClient]:
         """A user's ``client`` or ``http_client`` is shared by every run; otherwise each run opens and
         closes its own, so no connection outlives the loop that made it (``run_sync`` makes a new loop)."""
+        key = None if self._api_key is None else self._api_key.value
         if self._shared_client is not None or self._http_client is not None:
             if self._shared_client is None:
                 self._shared_client = DeepSeekClient(
-                    api_key=self._key(), base_url=self._base_url, http_client=self._http_client
+                    api_key=key, base_url=self._base_url, http_client=self._http_client
                 )
             yield self._shared_client
             return
-        async with DeepSeekClient(api_key=self._key(), base_url=self._base_url) as client:
+        async with DeepSeekClient(api_key=key, base_url=self._base_url) as client:
             yield client
+
+
+async def _respond(
+    client: DeepSeekClient, request: ChatRequest, *, stream: bool
+) -> AsyncIterator[StreamEvent | ChatCompletion]:
+    """One model response: its events when streamed, then the ``ChatCompletion``."""
+    if not stream:
+        yield await client.chat(request)
+        return
+    async for item in stream_response(client, request):
+        yield item
 
 
 def _in_event_loop() -> bool:

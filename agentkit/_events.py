@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from ._errors import APIError
 
 if TYPE_CHECKING:
-    from ._agent import RunResult
     from ._client import DeepSeekClient
+    from ._run import RunResult
     from ._wire import ChatCompletion, ChatCompletionChunk, ChatRequest, Usage
 
 

@@ -1,0 +1,107 @@
+"""One run of an agent: the options it takes, the state it keeps while it runs, and its result.
+
+The loop in ``_agent`` drives a ``RunState``; everything a step must do to the run (commit messages,
+count usage and cost, hand the conversation to an error) is a method here, so the loop reads as steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypedDict, TypeVar
+
+from ._errors import APIError, RunError
+from ._settings import ModelSettings
+from ._toolcalls import Approve
+from ._usage import RunUsage, UsageLimits
+
+if TYPE_CHECKING:
+    from ._pricing import Pricing
+    from ._session import Session
+    from ._wire import ChatCompletion
+
+OutputT = TypeVar("OutputT", default=str)
+
+
+class RunOptions(TypedDict, total=False):
+    """Keyword arguments of ``run``, ``run_sync`` and ``run_stream``."""
+
+    history: Sequence[dict[str, Any]] | None
+    """Earlier messages (e.g. ``result.messages``) to continue from."""
+    session: Session | None
+    """Alternative to ``history``: loaded at the start; each completed step is appended to it."""
+    deps: Any
+    """Passed to tools as ``RunContext.deps``."""
+    settings: ModelSettings | None
+    """Override the agent's settings for this run, key by key."""
+    usage_limits: UsageLimits | None
+    """Replace the agent's ``usage_limits`` for this run."""
+    approve: Approve | None
+    """Called before each ``requires_approval`` tool call: ``approve(name, arguments) -> bool``."""
+
+
+@dataclass
+class RunResult(Generic[OutputT]):
+    """What a run produced."""
+
+    output: OutputT
+    """The final answer: ``str``, or an instance of the agent's ``output_type``."""
+    messages: list[dict[str, Any]]
+    """The whole conversation as OpenAI-format dicts (reasoning kept), ready to pass as ``history=``."""
+    usage: RunUsage = field(default_factory=RunUsage)
+    """Summed over this run's requests, with cache hits and cost."""
+    new_message_index: int = 0
+    """Where this run's messages start in ``messages``."""
+
+    def new_messages(self) -> list[dict[str, Any]]:
+        return self.messages[self.new_message_index :]
+
+
+@dataclass
+class RunState:
+    """The state of one run."""
+
+    messages: list[dict[str, Any]]
+    session: Session | None
+    pricing: Pricing | None
+    start: int = 0
+    """Where this run's messages start."""
+    usage: RunUsage = field(default_factory=RunUsage)
+    tool_failures: dict[str, int] = field(default_factory=dict)
+    output_failures: int = 0
+    final_only: bool = False
+    """A limit ran out and ``end_strategy="final_answer"``: the next request forbids tool calls."""
+    cut_answer: list[dict[str, Any]] = field(default_factory=list)
+    """The pieces of an answer cut at ``max_tokens``, sent as the prefix to continue."""
+
+    async def commit(self, step: list[dict[str, Any]]) -> None:
+        """Append one completed step to the conversation and the session (durable when this returns)."""
+        self.messages.extend(step)
+        if self.session is not None and step:
+            await self.session.append(step)
+
+    def count(self, completion: ChatCompletion) -> None:
+        """Add one response's usage, priced at the moment it completed (DeepSeek's billing rule)."""
+        if completion.usage is None:
+            self.usage.requests += 1
+            return
+        cost = self.pricing.cost(completion.usage, datetime.now(timezone.utc)) if self.pricing else 0.0
+        self.usage.add(completion.usage, cost=cost)
+
+    def result(self, output: Any) -> RunResult[Any]:
+        """The run's result with ``output`` as its final answer."""
+        return RunResult(output, self.messages, self.usage, self.start)
+
+    @contextmanager
+    def errors_carry_messages(self) -> Iterator[None]:
+        """An API or run error leaves with the conversation so far, so the caller can resume from it."""
+        try:
+            yield
+        except (APIError, RunError) as exc:
+            if not exc.messages:
+                exc.messages = list(self.messages)
+            raise

@@ -10,7 +10,7 @@ pass it as ``Agent(profile=...)``, or ``register_profile`` it to use it by name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._history import ReasoningReplay, ReplayRule
 from ._pricing import PRICES, Pricing
@@ -81,20 +81,18 @@ DEEPSEEK_V4 = Profile(
 )
 """Today's official API (deepseek-v4-flash/-pro, deepseek-flash, and deepseek-chat/-reasoner it serves)."""
 
-DEEPSEEK_V3_2 = Profile(
+DEEPSEEK_V3_2 = replace(
+    DEEPSEEK_V4,
     name="deepseek-v3.2",
     reasoning_replay="current-turn",
-    thinking_param=True,
     thinking_default=False,
-    thinking_models=frozenset({"deepseek-reasoner"}),
-    thinking_rejects=_THINKING_REJECTS,
-    thinking_tool_choices=frozenset({"none", "auto"}),
+    thinking_defaults={},
     context_length=128_000,
     max_output_tokens=8_192,
     max_output_tokens_thinking=65_536,
-    pricing=PRICES,
 )
-"""DeepSeek V3.2 (2025-12 to 2026-04), or V3.2 served elsewhere."""
+"""DeepSeek V3.2 (2025-12 to 2026-04), or V3.2 served elsewhere: the same thinking switch as V4, with
+its own reasoning rule, default and limits."""
 
 DEEPSEEK_R1 = Profile(
     name="deepseek-r1",

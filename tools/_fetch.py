@@ -2,12 +2,15 @@
 
 Redirects are followed here, one hop at a time, so that every hop's address is checked; each request goes
 to the address that was checked (the URL's host is replaced by the IP, with the ``Host`` header and TLS
-server name kept), so a DNS answer cannot change between the check and the connection.
+server name kept), so a DNS answer cannot change between the check and the connection. Compressed bodies
+are decoded here too, never past the size limit, so a small compressed answer cannot expand into
+gigabytes of memory (a decompression bomb).
 """
 
 from __future__ import annotations
 
 import urllib.parse
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +22,8 @@ from ._netguard import AddressPolicy, BlockedAddressError, parse_ip_literal
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/ld+json")
+# zlib window bits of the content codings read; only gzip is asked for, deflate is read if sent anyway.
+_CODINGS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 
 
 class WebError(Exception):
@@ -148,6 +153,7 @@ async def _get_once(client: httpx.AsyncClient, url: httpx.URL, options: FetchOpt
         "Host": url.netloc.decode("ascii"),
         "User-Agent": options.user_agent,
         "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+        "Accept-Encoding": "gzip",
     }
     is_name = parse_ip_literal(host) is None
     last_error: Exception | None = None
@@ -184,9 +190,24 @@ async def _get_once(client: httpx.AsyncClient, url: httpx.URL, options: FetchOpt
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
+    """The decoded body, at most ``max_bytes`` of it, and whether there was more.
+
+    The raw bytes are decoded here rather than by httpx, which would expand each network chunk in full
+    (64 KiB of gzip can hold 64 MB) before the limit is checked.
+    """
+    if response.is_stream_consumed:  # a transport that read the body already (httpx.MockTransport)
+        return response.content[:max_bytes], len(response.content) > max_bytes
+    coding = response.headers.get("content-encoding", "").strip().lower() or "identity"
+    if coding != "identity" and coding not in _CODINGS:
+        raise httpx.DecodingError(f"it is compressed as {coding!r}; the web tools only read gzip and deflate")
+    decoder = zlib.decompressobj(_CODINGS[coding]) if coding in _CODINGS else None
     body = bytearray()
-    async for data in response.aiter_bytes():
-        body += data
+    async for data in response.aiter_raw():
+        room = max_bytes + 1 - len(body)
+        try:
+            body += decoder.decompress(data, room) if decoder else data[:room]
+        except zlib.error as exc:
+            raise httpx.DecodingError(f"its {coding} body is broken ({exc})") from None
         if len(body) > max_bytes:
             return bytes(body[:max_bytes]), True
     return bytes(body), False

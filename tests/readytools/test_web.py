@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import sys
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
 import httpx
@@ -76,6 +80,57 @@ async def test_size_limit_truncates(site: Site) -> None:
     assert page.truncated and page.size == 1000 and page.text == "x" * 1000
     text = web._format_page(page, 20_000, include_links=True)
     assert "Only the first 1000 bytes of the page were read" in text
+
+
+class Network(httpx.AsyncByteStream):
+    """A body arriving as a socket delivers it, 64 KiB at a time (httpx decodes ``content=`` at once)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.body), 65536):
+            yield self.body[start : start + 65536]
+
+
+def compressed_site(coding: str, body: bytes) -> web.WebSettings:
+    def serve(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/plain", "content-encoding": coding}
+        return httpx.Response(200, headers=headers, stream=Network(body))
+
+    options = web.FetchOptions(
+        policy=web.AddressPolicy(allow_private=True), transport=httpx.MockTransport(serve), max_bytes=10_000
+    )
+    return web.WebSettings(fetch=options)
+
+
+@pytest.mark.parametrize(("coding", "compress"), [("gzip", gzip.compress), ("deflate", zlib.compress)])
+async def test_compressed_pages_are_read(coding: str, compress: Callable[[bytes], bytes]) -> None:
+    page = await web.fetch_page("http://127.0.0.1/", compressed_site(coding, compress(b"squeezed text")))
+    assert page.text == "squeezed text" and not page.truncated
+
+
+async def test_a_decompression_bomb_stops_at_the_size_limit() -> None:
+    bomb = gzip.compress(b"\0" * 50_000_000)  # 50 KB that expand to 50 MB
+    tracemalloc.start()
+    try:
+        page = await web.fetch_page("http://127.0.0.1/", compressed_site("gzip", bomb))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert page.truncated and page.size == 10_000
+    assert peak < 5_000_000, f"{peak} bytes held while reading a 10 kB page"
+
+
+@pytest.mark.parametrize("coding", ["br", "gzip, gzip", "compress"])
+async def test_other_compressions_are_refused(coding: str) -> None:
+    with pytest.raises(web.WebError, match=r"could not read .* the web tools only read gzip and deflate"):
+        await web.fetch_page("http://127.0.0.1/", compressed_site(coding, b"\x1f\x8b..."))
+
+
+async def test_a_broken_compressed_body_is_reported() -> None:
+    with pytest.raises(web.WebError, match="its gzip body is broken"):
+        await web.fetch_page("http://127.0.0.1/", compressed_site("gzip", b"not gzip at all"))
 
 
 async def test_text_returned_to_the_model_is_capped(site: Site) -> None:

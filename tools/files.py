@@ -201,12 +201,14 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         Args:
             path: The file or empty folder, relative to the root.
         """
-        unresolved = root.path / path.strip()
+        link = root.path / path.strip()
         target = root.resolve(path)
         if target == root.path:
             raise FilesError("refused: the root folder itself cannot be deleted")
-        if unresolved.is_symlink():  # delete the link itself, never what it points to
-            unresolved.unlink()
+        if link.is_symlink():  # delete the link itself, never what it points to...
+            if not link.parent.resolve().is_relative_to(root.path):  # ...nor a link reached through one
+                raise FilesError(f"refused {path!r}: it is a link that leads outside the root folder")
+            link.unlink()
         elif target.is_dir():
             if any(target.iterdir()):
                 raise FilesError(f"{path!r} is a folder that is not empty; delete its files first")

@@ -285,6 +285,16 @@ async def test_a_chain_of_links_cannot_lead_outside(root: Path) -> None:
     assert (root.parent / "outside" / "secret.txt").read_text() == "TOP SECRET"
 
 
+async def test_a_link_outside_cannot_be_deleted_through_a_folder_link(root: Path) -> None:
+    """``out/back`` resolves inside the root (``back`` points at a root file), but ``back`` itself is outside."""
+    (root / "keep.txt").write_text("keep me")
+    (root.parent / "outside" / "back").symlink_to(root / "keep.txt")
+    (root / "out").symlink_to(root.parent / "outside", target_is_directory=True)
+    with pytest.raises(files.FilesError, match="leads outside the root"):
+        await file_tools(root)["delete_file"].call({"path": "out/back"})
+    assert (root.parent / "outside" / "back").is_symlink() and (root / "keep.txt").exists()
+
+
 # --------------------------------------------------------------------------- approval, through the Agent
 
 

@@ -286,7 +286,7 @@ async def test_a_chain_of_links_cannot_lead_outside(root: Path) -> None:
 
 
 async def test_a_link_outside_cannot_be_deleted_through_a_folder_link(root: Path) -> None:
-    """``out/back`` resolves inside the root (``back`` points at a root file), but ``back`` itself is outside."""
+    """``out/back`` resolves inside the root (``back`` points at a root file), but the link is outside."""
     (root / "keep.txt").write_text("keep me")
     (root.parent / "outside" / "back").symlink_to(root / "keep.txt")
     (root / "out").symlink_to(root.parent / "outside", target_is_directory=True)

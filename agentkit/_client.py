@@ -12,11 +12,10 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-import anyio
 import httpx
 from pydantic import BaseModel, ValidationError
 
@@ -27,16 +26,15 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     EmptyResponseError,
-    InferenceInterruptedError,
-    StreamIdleTimeoutError,
     UserError,
+    raise_if_interrupted,
 )
 from ._retry import RetryPolicy, parse_retry_after
-from ._sse import SSEDecoder, StreamAssembler, error_from_payload, parse_chunks
+from ._sse import error_from_payload
+from ._stream import ChatStream, StreamLink, idle_guard
 from ._wire import (
     Balance,
     ChatCompletion,
-    ChatCompletionChunk,
     ChatRequest,
     ErrorBody,
     FIMCompletion,
@@ -128,7 +126,7 @@ class DeepSeekClient:
                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
             )
         self._http = http_client
-        self._idle_guard = _idle_guard(http_client)
+        self._idle_guard = idle_guard(http_client)
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
 
     def __repr__(self) -> str:
@@ -165,7 +163,7 @@ class DeepSeekClient:
         if "stream_options" not in body:
             body["stream_options"] = {"include_usage": True}
         url = (self.beta_url if needs_beta(request) else self.base_url) + "/chat/completions"
-        return ChatStream(self, url, dumps(body))
+        return ChatStream(self._stream_link(), url, dumps(body))
 
     async def fim(self, request: FIMRequest) -> FIMCompletion:
         """``POST /beta/completions``: fill in the middle between ``prompt`` and ``suffix``."""
@@ -179,6 +177,20 @@ class DeepSeekClient:
 
     # ------------------------------------------------------------------ plumbing
 
+    def _stream_link(self) -> StreamLink:
+        """What a new stream uses of this client, with today's ``retry`` and ``stream_idle_timeout``."""
+        idle = self.stream_idle_timeout
+        timeout = None
+        if idle is not None and self._idle_guard == "httpx":
+            # httpx's read timeout guards every socket read at no extra cost: it is the idle timeout
+            base = self._http.timeout if self._timeout is httpx.USE_CLIENT_DEFAULT else self._timeout
+            timeout = httpx.Timeout(connect=base.connect, read=idle, write=base.write, pool=base.pool)
+
+        async def send(url: str, content: bytes) -> httpx.Response:
+            return await self._send("POST", url, content, stream=True, timeout=timeout)
+
+        return StreamLink(send, self.with_retries, self._scrub_bytes, idle, self._idle_guard)
+
     async def _call(self, model: type[_M], method: str, url: str, content: bytes | None) -> _M:
         async def attempt() -> _M:
             response = await self._send(method, url, content, stream=False)
@@ -189,7 +201,7 @@ class DeepSeekClient:
                 parsed = model.model_validate_json(body)
             except ValidationError as exc:
                 raise self._invalid_body(model, body, exc) from exc
-            _raise_if_interrupted(parsed)
+            raise_if_interrupted(parsed)
             return parsed
 
         return await self.with_retries(attempt)
@@ -286,194 +298,6 @@ class DeepSeekClient:
         """A body about to become an error (message and ``body``), with an echoed key masked."""
         key = self._key.value.encode()
         return payload.replace(key, b"<api key>") if key and key in payload else payload
-
-
-class ChatStream:
-    """A streamed chat completion: iterate for chunks, then read ``completion``.
-
-    Opening it (``async with``, or the first ``async for``) sends the request and waits for the first
-    chunk; failures up to that point are retried, since nothing has reached the caller yet. After that,
-    a dropped or stalled stream raises (``StreamIdleTimeoutError`` after ``stream_idle_timeout`` seconds
-    without a byte, keep-alives included) and the caller decides.
-    """
-
-    def __init__(self, client: DeepSeekClient, url: str, content: bytes) -> None:
-        self._client = client
-        self._url = url
-        self._content = content
-        self._response: httpx.Response | None = None
-        self._reads: AsyncIterator[bytes] | None = None
-        self._decoder = SSEDecoder()
-        self._first: list[ChatCompletionChunk] = []
-        self._payloads: list[bytes] = []
-        """Events read but not parsed yet: parsing waits until the caller asks for them, so a large read
-        never holds thousands of parsed chunks at once."""
-        self._eof = False
-        self._assembler = StreamAssembler()
-        self._completion: ChatCompletion | None = None
-
-    @property
-    def completion(self) -> ChatCompletion:
-        """The assembled message, identical to what the same request returns without streaming."""
-        if self._completion is None:
-            raise UserError("the stream has not been read to the end yet")
-        return self._completion
-
-    async def __aenter__(self) -> ChatStream:
-        await self._open()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        response, self._response = self._response, None
-        if response is not None:
-            await response.aclose()
-
-    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[ChatCompletionChunk]:
-        opened_here = self._response is None
-        if opened_here:
-            if self._completion is not None or self._eof:
-                raise UserError("this stream was already read; call chat_stream() again")
-            await self._open()
-        try:
-            assembler, decoder, validate = (
-                self._assembler,
-                self._decoder,
-                ChatCompletionChunk.model_validate_json,
-            )
-            first, self._first = self._first, []
-            for chunk in first:
-                assembler.add(chunk)
-                yield chunk
-            while True:
-                if self._payloads:
-                    payloads, self._payloads = self._payloads, []
-                    for payload in payloads:
-                        try:
-                            chunk = validate(payload)
-                        except ValidationError:  # an error event, or events glued together
-                            for chunk in parse_chunks(self._client._scrub_bytes(payload)):
-                                assembler.add(chunk)
-                                yield chunk
-                            continue
-                        assembler.add(chunk)
-                        yield chunk
-                if decoder.done or self._eof:
-                    break
-                await self._read()
-            if not decoder.done and not assembler.finished:
-                raise APIConnectionError(
-                    "the stream ended before it was complete (no [DONE], no finish_reason)"
-                )
-            self._completion = assembler.completion()
-            _raise_if_interrupted(self._completion)
-            logger.debug("stream %s done", self._url)
-        finally:
-            if opened_here:
-                await self.aclose()
-
-    async def _open(self) -> None:
-        if self._response is None:
-            await self._client.with_retries(self._attempt)
-
-    async def _attempt(self) -> None:
-        client = self._client
-        self._decoder, self._first, self._payloads, self._eof = SSEDecoder(), [], [], False
-        idle = client.stream_idle_timeout
-        if idle is None:
-            response = await client._send("POST", self._url, self._content, stream=True)
-        elif client._idle_guard == "httpx":
-            # httpx's read timeout guards every socket read at no extra cost: it is the idle timeout
-            timeout = client._http.timeout if client._timeout is httpx.USE_CLIENT_DEFAULT else client._timeout
-            timeout = httpx.Timeout(
-                connect=timeout.connect, read=idle, write=timeout.write, pool=timeout.pool
-            )
-            response = await client._send("POST", self._url, self._content, stream=True, timeout=timeout)
-        else:
-            with anyio.move_on_after(idle):
-                response = await client._send("POST", self._url, self._content, stream=True)
-                idle = None
-            if idle is not None:
-                raise StreamIdleTimeoutError(f"no response for {idle:g}s")
-        self._response = response
-        try:
-            if response.headers.get("content-type", "").startswith("application/json"):
-                body = (await response.aread()).strip()
-                if not body:  # the overload symptom, on a streamed request too: retryable
-                    raise EmptyResponseError("the stream request was answered 200 with an empty body")
-                if body.startswith(b'{"error"'):
-                    raise error_from_payload(client._scrub_bytes(body), response.status_code)
-                sample = client._scrub(body[:200].decode("utf-8", "replace"))
-                raise APIError(f"expected an event stream, got JSON: {sample}")
-            self._reads = response.aiter_bytes()
-            while not self._payloads and not self._eof and not self._decoder.done:
-                await self._read()
-            if not self._payloads:
-                raise EmptyResponseError("the stream ended before its first chunk")
-            self._first = parse_chunks(client._scrub_bytes(self._payloads.pop(0)))
-        except BaseException:
-            await self.aclose()
-            raise
-
-    async def _read(self) -> None:
-        """One read from the network into ``_payloads``; sets ``_eof`` at the end of the body."""
-        assert self._reads is not None
-        idle = self._client.stream_idle_timeout
-        try:
-            if idle is None or self._client._idle_guard != "each read":
-                raw = await self._reads.__anext__()
-            else:
-                with anyio.move_on_after(idle):
-                    raw = await self._reads.__anext__()
-                    idle = None
-                if idle is not None:
-                    raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s")
-        except StopAsyncIteration:
-            self._eof = True
-            self._payloads += self._decoder.close()
-        except httpx.ReadTimeout:
-            if idle is None:
-                raise APITimeoutError("reading the stream timed out") from None
-            raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s") from None
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise APIConnectionError(
-                self._client._scrub(f"the stream broke: {type(exc).__name__}: {exc}")
-            ) from None
-        else:
-            self._payloads += self._decoder.feed(raw)
-
-
-def _raise_if_interrupted(response: BaseModel) -> None:
-    """A response cut off by the server for lack of resources is an error to retry, not an answer."""
-    for choice in getattr(response, "choices", ()):
-        if choice.finish_reason == "insufficient_system_resource":
-            raise InferenceInterruptedError("the response ended with insufficient_system_resource")
-
-
-def _idle_guard(http: httpx.AsyncClient) -> Literal["httpx", "send", "each read"]:
-    """How a stream's idle timeout is enforced on this client's transport, as cheaply as possible.
-
-    A plain network transport: httpx's own per-read timeout (no extra cost). ASGI (the in-process
-    simulator): the whole body is buffered before ``send`` returns, so only ``send`` needs a deadline.
-    Anything else (test transports, mounts): an anyio deadline around ``send`` and around each read.
-    """
-    transport = getattr(http, "_transport", None)
-    if getattr(http, "_mounts", None):
-        return "each read"
-    if type(transport) is httpx.AsyncHTTPTransport:
-        return "httpx"
-    if type(transport) is httpx.ASGITransport:
-        return "send"
-    return "each read"
 
 
 __all__ = ["ChatStream", "DeepSeekClient", "RetryPolicy"]

@@ -102,6 +102,13 @@ class InferenceInterruptedError(APIError):
     retryable = True
 
 
+def raise_if_interrupted(response: object) -> None:
+    """A response cut off by the server for lack of resources is an error to retry, not an answer."""
+    for choice in getattr(response, "choices", ()):
+        if choice.finish_reason == "insufficient_system_resource":
+            raise InferenceInterruptedError("the response ended with insufficient_system_resource")
+
+
 class APIConnectionError(APIError):
     """The connection failed or dropped before the response was complete."""
 

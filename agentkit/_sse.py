@@ -204,10 +204,6 @@ class StreamAssembler:
                 _merge_logprobs(state, choice.logprobs)
 
     @property
-    def started(self) -> bool:
-        return self._id is not None
-
-    @property
     def finished(self) -> bool:
         """Every choice seen so far has its ``finish_reason``."""
         return bool(self._choices) and all(s.finish_reason is not None for s in self._choices.values())

@@ -60,14 +60,14 @@ class _Root:
         return shown if shown != "." else "."
 
     def walk(self, start: Path, limit: int = 20_000) -> list[Path]:
-        """Up to ``limit`` files under ``start`` (links out of the root left out; VCS and cache folders
-        skipped), so that a huge tree cannot stall the tool."""
+        """Up to ``limit`` regular files under ``start`` (links out of the root left out; VCS and cache
+        folders skipped), so that a huge tree cannot stall the tool, nor a named pipe block a search."""
         found: list[Path] = []
         for folder, dirs, names in os.walk(start):
             dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
             for name in sorted(names):
                 path = Path(folder, name)
-                if path.resolve().is_relative_to(self.path):
+                if path.is_file() and path.resolve().is_relative_to(self.path):
                     found.append(path)
                 if len(found) >= limit:
                     return found

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from agentkit.tools import files
 
@@ -106,6 +109,21 @@ async def test_search(root: Path) -> None:
     assert "no line matches" in await run(root, "search_files", query="zebra")
     with pytest.raises(files.FilesError, match="invalid regular expression"):
         await run(root, "search_files", query="(", regex=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_search_skips_named_pipes(root: Path) -> None:
+    """Opening a pipe nobody writes to blocks for ever: a search must not try."""
+    pipe = root / "pipe.txt"
+    os.mkfifo(pipe)
+    found: list[str] = []
+    search = functools.partial(run, root, "search_files", query="Guide")
+    worker = threading.Thread(target=lambda: found.append(anyio.run(search)), daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # unblock the reader stuck on the pipe before failing
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+    assert found == ["docs/guide.md:1: # Guide"]
 
 
 async def test_write_append_and_delete(root: Path) -> None:

@@ -12,11 +12,13 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import anyio.to_thread
 
 from ._errors import SessionError
+
+_T = TypeVar("_T")
 
 
 @runtime_checkable
@@ -113,20 +115,18 @@ class SQLiteSession:
         )
         return [row[0] for row in cursor]
 
-    def _append(self, db: sqlite3.Connection, encoded: list[str]) -> list[str]:
+    def _append(self, db: sqlite3.Connection, encoded: list[str]) -> None:
         with db:  # one transaction: all of the messages or none
             db.executemany(
                 "INSERT INTO agentkit_messages (session_id, message) VALUES (?, ?)",
                 [(self.session_id, m) for m in encoded],
             )
-        return []
 
-    def _clear(self, db: sqlite3.Connection) -> list[str]:
+    def _clear(self, db: sqlite3.Connection) -> None:
         with db:
             db.execute("DELETE FROM agentkit_messages WHERE session_id = ?", (self.session_id,))
-        return []
 
-    def _run(self, operation: Callable[[sqlite3.Connection], list[str]]) -> list[str]:
+    def _run(self, operation: Callable[[sqlite3.Connection], _T]) -> _T:
         """Open the file, run ``operation(db)``, close; SQLite errors become one clear SessionError."""
         with self._lock:
             try:

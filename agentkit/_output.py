@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ._strict import to_strict
-from ._wire import ToolDefinition
+from ._wire import FunctionDefinition, ToolDefinition
 
 OUTPUT_TOOL = "final_result"
 
@@ -63,22 +63,14 @@ class OutputSpec:
 
     def tool_definition(self, *, strict: bool = False) -> ToolDefinition:
         """The output tool; ``strict`` when the agent's tools are (DeepSeek needs all strict or none)."""
-        description = "Give your final answer by calling this tool; its arguments are the answer."
-        if not strict:
-            return {
-                "type": "function",
-                "function": {"name": OUTPUT_TOOL, "description": description, "parameters": self.parameters},
-            }
-        parameters = to_strict(self.parameters, tool_name=OUTPUT_TOOL)
-        return {
-            "type": "function",
-            "function": {
-                "name": OUTPUT_TOOL,
-                "description": description,
-                "parameters": parameters,
-                "strict": True,
-            },
+        function: FunctionDefinition = {
+            "name": OUTPUT_TOOL,
+            "description": "Give your final answer by calling this tool; its arguments are the answer.",
+            "parameters": to_strict(self.parameters, tool_name=OUTPUT_TOOL) if strict else self.parameters,
         }
+        if strict:
+            function["strict"] = True
+        return {"type": "function", "function": function}
 
     def json_instructions(self) -> str:
         schema = json.dumps(self.parameters, ensure_ascii=False, separators=(",", ":"))

@@ -89,7 +89,8 @@ class Agent(Generic[DepsT, OutputT]):
         cut at ``max_tokens`` is continued with prefix completion; ``end_strategy="final_answer"``: when
         ``max_turns`` or a retry budget runs out, ask once more without tools instead of raising;
         ``client``: a configured ``DeepSeekClient`` (retries, timeouts) to use instead of ``api_key``,
-        ``base_url`` and ``http_client``."""
+        ``base_url`` and ``http_client``; ``deps_type``: never read, it only tells type checkers what
+        ``deps`` the tools' ``RunContext`` carries."""
         self.model = model
         self.toolset = tools if isinstance(tools, Toolset) else Toolset(*tools)
         self.instructions = instructions
@@ -106,7 +107,9 @@ class Agent(Generic[DepsT, OutputT]):
         self._base_url, self._http_client = base_url, http_client
         self._shared_client = client
         """A client given by the user (or made once for their ``http_client``), shared by every run."""
-        count = len(self.toolset) + (not self.output.is_text and len(self.toolset) > 0)
+        self._output_tool = None if self.output.is_text or not self.toolset else self.output
+        """The output spec when answers come through the output tool (structured output with tools)."""
+        count = len(self.toolset) + (self._output_tool is not None)
         if count > self.profile.max_tools:
             raise TooManyToolsError(
                 f"{count} tools (the structured-output tool included), the API accepts at most "
@@ -114,8 +117,6 @@ class Agent(Generic[DepsT, OutputT]):
             )
         if OUTPUT_TOOL in self.toolset and not self.output.is_text:
             raise UserError(f"a tool named {OUTPUT_TOOL!r} clashes with the structured-output tool")
-        self._output_tool = None if self.output.is_text or not self.toolset else self.output
-        """The output spec when answers come through the output tool (structured output with tools)."""
         self._threads_needed = any(not t.is_async for t in self.toolset)
         self._base_plan: RequestPlan | None = None
         self._tool_defs = list(self.toolset.schemas)

@@ -3,7 +3,8 @@
 The command is split like a shell would (``shlex``) and run directly, without a shell, so pipes,
 redirections, ``&&`` and variables are not interpreted unless the toolset is built with
 ``allow_shell=True``. Environment variables that look like secrets (``*KEY*``, ``*TOKEN*``, ``*SECRET*``,
-``*PASSWORD*``) are not passed on, so a command cannot print the agent's API key into the conversation.
+``*PASS*``, ``*AUTH*``..., or a URL with a password such as ``DATABASE_URL=postgres://u:pw@db``) are not
+passed on, so a command cannot print the agent's API key or other credentials into the conversation.
 
     from agentkit.tools import shell
     agent = Agent(model=..., tools=[shell.toolset(cwd="./project", timeout=60)], approve=...)
@@ -28,7 +29,11 @@ from agentkit._toolset import Toolset
 
 __all__ = ["ShellError", "run_command", "toolset"]
 
-_SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+# AUTH but not AUTHOR (GIT_AUTHOR_NAME) nor SSH_AUTH_SOCK, which lends the agent, not its secret key.
+_SECRET_NAME = re.compile(
+    r"KEY|TOKEN|SECRET|PASS|_PWD$|CREDENTIAL|COOKIE|AUTH(?!OR_|OR$|_SOCK)", re.IGNORECASE
+)
+_PASSWORD_IN_URL = re.compile(r"://[^\s/@:]+:[^\s/@]+@")
 
 
 class ShellError(ValueError):
@@ -68,7 +73,11 @@ class _Capture:
 def _environment(settings: _Settings) -> dict[str, str]:
     if settings.env is not None:
         return dict(settings.env)
-    return {name: value for name, value in os.environ.items() if not _SECRET.search(name)}
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not _SECRET_NAME.search(name) and not _PASSWORD_IN_URL.search(value)
+    }
 
 
 def _arguments(command: str, allow_shell: bool) -> list[str]:

@@ -80,6 +80,17 @@ async def test_secret_looking_variables_are_not_passed_on(monkeypatch: pytest.Mo
     assert "DEEPSEEK_API_KEY" not in out and "GITHUB_TOKEN" not in out
 
 
+async def test_other_credential_spellings_are_not_passed_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    hidden = {"MYSQL_PWD": "pw", "SMTP_PASS": "pw", "NPM_CONFIG__AUTH": "pw", "HTTP_AUTHORIZATION": "pw",
+              "SESSION_COOKIE": "pw", "DATABASE_URL": "postgres://app:hunter2@db.internal/app"}
+    kept = {"GIT_AUTHOR_NAME": "Ada", "SSH_AUTH_SOCK": "/tmp/agent.sock", "PROXY_URL": "http://proxy:3128"}
+    for name, value in {**hidden, **kept}.items():
+        monkeypatch.setenv(name, value)
+    out = await run_command().call({"command": f'{PY} -c "import os; print(sorted(os.environ))"'})
+    assert [name for name in hidden if name in out] == []
+    assert [name for name in kept if name in out] == list(kept)
+
+
 async def test_explicit_environment() -> None:
     out = await run_command(env={"ONLY": "this"}).call(
         {"command": f"{PY} -c \"import os; print(os.environ.get('ONLY'), os.environ.get('HOME'))\""}

@@ -17,7 +17,7 @@ import os
 import pkgutil
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,16 +114,21 @@ def _client(api: API) -> Any:
     return DeepSeekClient(api_key=api.api_key, base_url=api.base_url)
 
 
-def _cmd_models(args: argparse.Namespace) -> int:
+def _ask_api(args: argparse.Namespace, out: Console, call: Callable[[Any], Awaitable[Any]]) -> Any:
+    """One API call on the API ``_api`` picks; its notice goes to stderr when stdout carries JSON."""
     import anyio
 
-    async def fetch(api: API) -> Any:
+    async def ask(api: API) -> Any:
         async with _client(api) as client:
-            return await client.list_models()
+            return await call(client)
 
-    out, err = _console(), _console(stderr=True)
-    with _api(args, _notice_to(err if args.json else out)) as api:
-        models = anyio.run(fetch, api)
+    with _api(args, _notice_to(_console(stderr=True) if args.json else out)) as api:
+        return anyio.run(ask, api)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    out = _console()
+    models = _ask_api(args, out, lambda client: client.list_models())
     if args.json:
         _print_json(models.model_dump(mode="json"))
     else:
@@ -133,15 +138,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_balance(args: argparse.Namespace) -> int:
-    import anyio
-
-    async def fetch(api: API) -> Any:
-        async with _client(api) as client:
-            return await client.get_balance()
-
-    out, err = _console(), _console(stderr=True)
-    with _api(args, _notice_to(err if args.json else out)) as api:
-        balance = anyio.run(fetch, api)
+    out = _console()
+    balance = _ask_api(args, out, lambda client: client.get_balance())
     if args.json:
         _print_json(balance.model_dump(mode="json"))
         return 0
@@ -154,19 +152,11 @@ def _cmd_balance(args: argparse.Namespace) -> int:
 
 
 def _cmd_fim(args: argparse.Namespace) -> int:
-    import anyio
-
     request: dict[str, Any] = {"model": args.model, "prompt": args.prefix, "max_tokens": args.max_tokens}
     if args.suffix is not None:
         request["suffix"] = args.suffix
-
-    async def complete(api: API) -> Any:
-        async with _client(api) as client:
-            return await client.fim(request)
-
-    out, err = _console(), _console(stderr=True)
-    with _api(args, _notice_to(err if args.json else out)) as api:
-        completion = anyio.run(complete, api)
+    out = _console()
+    completion = _ask_api(args, out, lambda client: client.fim(request))
     if args.json:
         _print_json(completion.model_dump(mode="json"))
     else:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
@@ -180,11 +180,12 @@ class Agent(Generic[DepsT, OutputT]):
                     # 2. Limits, then one model request (its deltas streamed as they come).
                     self._check_limits(run, limits)
                     request = self._next_request(run, plan)
-                    async for item in _respond(client, request, stream=stream):
-                        if isinstance(item, ChatCompletion):
-                            completion = item
-                        else:
-                            yield item
+                    async with aclosing(_respond(client, request, stream=stream)) as items:
+                        async for item in items:  # closed at once if the caller stops reading
+                            if isinstance(item, ChatCompletion):
+                                completion = item
+                            else:
+                                yield item
                     run.count(completion)
                     message = assistant_message(completion)
                     finish_reason = completion.choices[0].finish_reason
@@ -362,13 +363,14 @@ class Agent(Generic[DepsT, OutputT]):
 
 async def _respond(
     client: DeepSeekClient, request: ChatRequest, *, stream: bool
-) -> AsyncIterator[StreamEvent | ChatCompletion]:
+) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
     """One model response: its events when streamed, then the ``ChatCompletion``."""
     if not stream:
         yield await client.chat(request)
         return
-    async for item in stream_response(client, request):
-        yield item
+    async with aclosing(stream_response(client, request)) as items:
+        async for item in items:
+            yield item
 
 
 def _in_event_loop() -> bool:

@@ -7,7 +7,7 @@ The last event of every successful run is ``RunDone``, which carries the ``RunRe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +124,7 @@ def chunk_events(chunk: ChatCompletionChunk, call_ids: dict[int, str]) -> list[S
 
 async def stream_response(
     client: DeepSeekClient, request: ChatRequest
-) -> AsyncIterator[StreamEvent | ChatCompletion]:
+) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
     """One streamed model response as events, then its ``ChatCompletion``.
 
     The client retries failures before the first chunk. A stream that breaks after it began (dropped,

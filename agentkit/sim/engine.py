@@ -60,7 +60,7 @@ class Engine:
         if Decimal(self.sim.balance) <= 0:
             raise SimError(402, "Insufficient Balance")
 
-        rng = random.Random(hashlib.sha256(str(self.sim.seed).encode() + raw).digest())
+        rng = _request_rng(self.sim.seed, raw)
         reply = await self.sim.next_reply(body) or default_reply(body, thinking=thinking, seed=self.sim.seed)
         reasoning = (reply.reasoning or "") if thinking else None
         content, finish = _limit(reply, body, spec, reasoning)
@@ -79,10 +79,7 @@ class Engine:
         output_tokens = count_tokens(content or "") + reasoning_tokens
         output_tokens += sum(count_tokens(c["function"]["name"] + c["function"]["arguments"]) for c in calls)
         completion = Completion(
-            id=str(uuid.UUID(bytes=rng.randbytes(16), version=4)),
-            created=int(time.time()),
-            model=spec.served_name if spec.era == "deepseek-v4" else body["model"],
-            fingerprint=FINGERPRINTS[spec.era],
+            **_identity(rng, spec, body),
             thinking=thinking,
             content=content,
             reasoning=reasoning,
@@ -91,8 +88,8 @@ class Engine:
             usage=usage(prompt_tokens, hit, max(output_tokens, 1), reasoning_tokens, thinking=thinking),
         )
         if body.get("stream"):
-            include = bool((body.get("stream_options") or {}).get("include_usage"))
-            return Prepared(completion_body(completion), chunk_events(completion, include_usage=include))
+            events = chunk_events(completion, include_usage=_usage_asked(body))
+            return Prepared(completion_body(completion), events)
         return Prepared(completion_body(completion))
 
     async def fim(self, raw: bytes) -> Prepared:
@@ -106,20 +103,35 @@ class Engine:
         prompt_tokens = count_tokens(body["prompt"] + (body.get("suffix") or ""))
         hit = self.cache.lookup("fim", body["prompt"])
         self.cache.store("fim", body["prompt"])
-        rng = random.Random(hashlib.sha256(str(self.sim.seed).encode() + raw).digest())
         result = fim_body(
-            id=str(uuid.UUID(bytes=rng.randbytes(16), version=4)),
-            created=int(time.time()),
-            model=spec.served_name if spec.era == "deepseek-v4" else body["model"],
-            fingerprint=FINGERPRINTS[spec.era],
+            **_identity(_request_rng(self.sim.seed, raw), spec, body),
             text=text,
             finish_reason=finish,
             usage=usage(prompt_tokens, hit, max(count_tokens(text), 1), 0, thinking=True),
         )
         if body.get("stream"):
-            include = bool((body.get("stream_options") or {}).get("include_usage"))
-            return Prepared(result, fim_events(result, include_usage=include))
+            return Prepared(result, fim_events(result, include_usage=_usage_asked(body)))
         return Prepared(result)
+
+
+def _request_rng(seed: int, raw: bytes) -> random.Random:
+    """Randomness fixed by the seed and the request bytes: the same request gets the same ids again."""
+    return random.Random(hashlib.sha256(str(seed).encode() + raw).digest())
+
+
+def _identity(rng: random.Random, spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
+    """The response's id, creation time, model name and fingerprint, as the era's server reports them."""
+    return {
+        "id": str(uuid.UUID(bytes=rng.randbytes(16), version=4)),
+        "created": int(time.time()),
+        "model": spec.served_name if spec.era == "deepseek-v4" else body["model"],
+        "fingerprint": FINGERPRINTS[spec.era],
+    }
+
+
+def _usage_asked(body: dict[str, Any]) -> bool:
+    """Whether a streamed response ends with a usage chunk (``stream_options.include_usage``)."""
+    return bool((body.get("stream_options") or {}).get("include_usage"))
 
 
 def _cut(text: str, stop: str | list[str] | None, max_tokens: int | None) -> tuple[str, str]:

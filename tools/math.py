@@ -74,6 +74,13 @@ def _pow3(base: Number, exponent: Number, modulus: Number | None = None) -> Numb
     return pow(int(base), int(exponent), int(modulus))
 
 
+def _round(value: Number, ndigits: Any = None) -> Number:
+    # round(5, -10**9) computes 10**(10**9) before answering 0: refuse digit counts no bounded number needs.
+    if isinstance(ndigits, int) and abs(ndigits) > MAX_INT_BITS:
+        raise MathError(f"round() takes at most {MAX_INT_BITS} digits")
+    return round(value, ndigits)
+
+
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Number]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -87,7 +94,7 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Number]] = {ast.UAdd: operator.p
 _CONSTANTS: dict[str, Number] = {"pi": math.pi, "e": math.e, "tau": math.tau}
 _FUNCTIONS: dict[str, Callable[..., Number]] = {
     "abs": abs,
-    "round": round,
+    "round": _round,
     "min": min,
     "max": max,
     "pow": _pow3,

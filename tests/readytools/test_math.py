@@ -68,6 +68,7 @@ def test_refusals(expression: str, message: str) -> None:
         ("factorial(10**6)", "factorial() is limited to arguments up to 1000"),
         ("comb(10**7, 5 * 10**6)", "comb() is limited"),
         ("2**9999 * 2**9999", "the result is too large (more than 10000 bits)"),
+        ("round(5, -10**9)", "round() takes at most 10000 digits"),
     ],
 )
 def test_cpu_and_memory_bombs_are_refused_before_computing(expression: str, message: str) -> None:

@@ -272,17 +272,17 @@ def toolset(
     *,
     allow_private: bool = False,
     allow_networks: Iterable[str] = (),
-    max_redirects: int = 5,
-    max_bytes: int = 2_000_000,
-    timeout: float = 20.0,
-    max_pages: int = 20,
-    max_depth: int = 3,
-    max_crawl_bytes: int = 10_000_000,
-    max_chars: int = 20_000,
-    user_agent: str = "agentkit-web/0.1",
+    max_redirects: int = FetchOptions.max_redirects,
+    max_bytes: int = FetchOptions.max_bytes,
+    timeout: float = FetchOptions.timeout,
+    max_pages: int = WebSettings.max_pages,
+    max_depth: int = WebSettings.max_depth,
+    max_crawl_bytes: int = WebSettings.max_crawl_bytes,
+    max_chars: int = WebSettings.max_chars,
+    user_agent: str = FetchOptions.user_agent,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Toolset:
-    """The web tools (fetch_url, crawl_site, summarize_url) with the given limits.
+    """The web tools (fetch_url, crawl_site, summarize_url) with the given limits (defaults: the settings').
 
     Args:
         allow_private: Let the tools reach loopback, private and link-local addresses. Only for tests and

@@ -129,8 +129,10 @@ async def run(command: str, settings: _Settings, timeout: float | None = None) -
         if scope.cancelled_caught:
             _kill(process)
             await process.wait()
-    lines = [f"timed out after {limit:g} s and was killed" if scope.cancelled_caught else ""]
-    lines[0] = lines[0] or f"exit code: {process.returncode}"
+    if scope.cancelled_caught:
+        lines = [f"timed out after {limit:g} s and was killed"]
+    else:
+        lines = [f"exit code: {process.returncode}"]
     if out.data or out.dropped:
         lines += ["--- stdout ---", out.text()]
     if err.data or err.dropped:

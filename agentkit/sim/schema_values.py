@@ -15,19 +15,14 @@ from __future__ import annotations
 import json
 import random
 import re
-import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import re._parser as sre_parse
-else:  # pragma: no cover
-    import sre_parse
-
 from .arguments import STRONG, Found, Reading, kind_of, name_words
+from .regex_example import example_matching
 
 _FORMATS = {
     "email": "user@example.com",
@@ -266,7 +261,7 @@ class _Filler:
             if token is not None:
                 self.plan.found += 1
                 return str(token)
-            example = _matching(pattern)
+            example = example_matching(pattern)
             if example is not None:
                 return example
         kind = kind_of(name, schema)
@@ -349,55 +344,3 @@ def _in_range(schema: dict[str, Any], value: float, low: Any, high: Any) -> bool
         return False
     step = schema.get("multipleOf")
     return not step or abs(value / step - round(value / step)) < 1e-9
-
-
-_CATEGORY = {"DIGIT": "0", "WORD": "a", "SPACE": " ", "NOT_DIGIT": "a", "NOT_WORD": "-", "NOT_SPACE": "a"}
-
-
-def _matching(pattern: str) -> str | None:
-    """A short string that ``pattern`` matches (``^[A-Z]{3}$`` -> ``AAA``), or None if none is found."""
-    try:
-        text = _spell(sre_parse.parse(pattern))
-        return text if text is not None and re.search(pattern, text) else None
-    except (re.error, RecursionError, TypeError, ValueError):
-        return None
-
-
-def _spell(items: Any) -> str | None:
-    """The shortest spelling of a parsed regex: fewest repeats, first branch, first character of a set."""
-    out: list[str] = []
-    for op, arg in items:
-        name = str(op)
-        if name == "LITERAL":
-            out.append(chr(arg))
-        elif name in ("ANY", "NOT_LITERAL"):
-            out.append("a" if name == "ANY" or arg != ord("a") else "b")
-        elif name == "IN":
-            kind, first = (str(arg[0][0]), arg[0][1])
-            if kind == "NEGATE":
-                return None
-            out.append(_char(first) if kind == "CATEGORY" else chr(first[0] if kind == "RANGE" else first))
-        elif name == "CATEGORY":
-            out.append(_char(arg))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
-            part = _spell(arg[2])
-            if part is None:
-                return None
-            out.append(part * arg[0])
-        elif name == "SUBPATTERN":
-            part = _spell(arg[-1])
-            if part is None:
-                return None
-            out.append(part)
-        elif name == "BRANCH":
-            part = _spell(arg[1][0])
-            if part is None:
-                return None
-            out.append(part)
-        elif name not in ("AT", "ASSERT", "ASSERT_NOT"):
-            return None
-    return "".join(out)
-
-
-def _char(category: Any) -> str:
-    return _CATEGORY.get(str(category).removeprefix("CATEGORY_"), "a")

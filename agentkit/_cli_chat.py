@@ -156,7 +156,11 @@ def run_chat(args: argparse.Namespace, console: Console) -> int:
                 if not target:
                     console.print("usage: /save FILE", style="red")
                     continue
-                Path(target).write_text(json.dumps(history, ensure_ascii=False, indent=2) + "\n", "utf-8")
+                try:
+                    Path(target).write_text(json.dumps(history, ensure_ascii=False, indent=2) + "\n", "utf-8")
+                except OSError as exc:  # a mistyped path must not end the conversation
+                    console.print(f"error: {_one_line(exc)}", style="red", markup=False)
+                    continue
                 console.print(f"saved {len(history)} messages to {target}", style="dim", markup=False)
             elif line.startswith("/"):
                 console.print(f"unknown command {line.split()[0]}; {HELP}", style="red", markup=False)

@@ -209,6 +209,18 @@ def test_chat_survives_a_failed_turn(cli: Cli, scripted: Any, tmp_path: Path,
     assert kept == ["second", "fine"]  # the failed turn left the history as it was
 
 
+def test_chat_survives_a_save_to_a_bad_path(cli: Cli, scripted: Any, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted.script(Reply(content="fine"))
+    saved = tmp_path / "saved.json"
+    bad = tmp_path / "no-such-folder" / "x.json"
+    ran = chat(cli, monkeypatch, ["hello", f"/save {bad}", f"/save {saved}"])
+    assert ran.code == 0, ran.err
+    errors = [line for line in ran.out.splitlines() if "error: " in line]
+    assert len(errors) == 1 and "No such file or directory" in errors[0], ran.out
+    assert [m["content"] for m in json.loads(saved.read_text()) if m["role"] != "system"] == ["hello", "fine"]
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,15 @@ def test_exports_resolve() -> None:
 
     missing = [name for name in agentkit.__all__ if getattr(agentkit, name, None) is None]
     assert missing == []
+
+
+def test_the_wheel_ships_the_ready_tools_under_agentkit_only(tmp_path: Path) -> None:
+    # design.md: never install a generic top-level ``tools`` module into site-packages.
+    result = _run("pip", "wheel", "-q", "--no-deps", ".", "-w", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = tmp_path.glob("agentkit-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+        names = set(archive.namelist())
+    assert tops == {"agentkit", f"{wheel.name.split('-py')[0]}.dist-info"}
+    assert {"agentkit/py.typed", "agentkit/tools/web.py", "agentkit/sim/app.py"} <= names

@@ -129,9 +129,10 @@ class Agent(Generic[DepsT, OutputT]):
     async def run(self, prompt: str | None = None, **options: Unpack[RunOptions]) -> RunResult[OutputT]:
         """Run to the final answer. ``prompt=None`` continues ``history``/``session`` as it stands
         (e.g. after a crash). See ``RunOptions`` for the keyword arguments."""
-        async for event in self._loop(prompt, options, stream=False):
-            if isinstance(event, RunDone):
-                return event.result
+        async with aclosing(self._loop(prompt, options, stream=False)) as events:
+            async for event in events:  # closing the loop at RunDone closes its HTTP client now
+                if isinstance(event, RunDone):
+                    return event.result
         raise AssertionError("the loop ended without RunDone")  # pragma: no cover
 
     def run_stream(
@@ -160,7 +161,7 @@ class Agent(Generic[DepsT, OutputT]):
 
     async def _loop(
         self, prompt: str | None, options: RunOptions, *, stream: bool
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         approve = options.get("approve") or self.approve
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]

@@ -16,6 +16,8 @@ import functools
 import inspect
 import json
 import re
+import sys
+import types
 import typing
 import warnings
 from collections.abc import Callable
@@ -273,12 +275,21 @@ def _type_hints(target: Callable[..., Any], name: str, localns: dict[str, Any] |
     if "RunContext" not in getattr(target, "__globals__", {}):
         namespace.setdefault("RunContext", RunContext)  # imported only under TYPE_CHECKING is fine too
     try:
-        return typing.get_type_hints(target, localns=namespace, include_extras=True)
+        return typing.get_type_hints(_hint_source(target), localns=namespace, include_extras=True)
     except Exception as exc:  # NameError, or a TypeError from a bad annotation
         raise ToolDefinitionError(
             f"Tool {name!r}: cannot resolve the type annotations ({type(exc).__name__}: {exc}). "
             f"Define or import the types at module level, not only under TYPE_CHECKING."
         ) from exc
+
+
+def _hint_source(target: Callable[..., Any]) -> Any:
+    """What get_type_hints reads. Python 3.10's turns ``x: int = None`` into ``int | None`` (3.11 dropped
+    that), so there it reads a stand-in without the defaults: the same hints and schema on every version."""
+    if sys.version_info >= (3, 11) or not hasattr(target, "__code__"):
+        return target
+    globalns = getattr(inspect.unwrap(target), "__globals__", {})
+    return types.SimpleNamespace(__annotations__=target.__annotations__, __globals__=globalns)
 
 
 def _is_run_context(hint: Any) -> bool:

@@ -84,6 +84,9 @@ def formats(when: datetime.datetime, day: datetime.date, key: uuid.UUID) -> None
 def free_form(labels: dict[str, int], point: tuple[int, str]) -> None: ...
 
 
+def none_default(count: int = None) -> None: ...  # type: ignore[assignment]  # noqa: RUF013
+
+
 def no_parameters() -> str:
     return ""
 
@@ -407,6 +410,17 @@ def test_free_form_types_non_strict() -> None:
                 },
             },
             "required": ["labels", "point"],
+            "additionalProperties": False,
+        }
+    )
+
+
+def test_a_none_default_does_not_make_the_type_optional() -> None:
+    """Python 3.10's get_type_hints reads ``int = None`` as ``int | None``; 3.11+ does not: same schema."""
+    assert parameters(none_default) == snapshot(
+        {
+            "type": "object",
+            "properties": {"count": {"type": "integer", "default": None}},
             "additionalProperties": False,
         }
     )

@@ -18,6 +18,7 @@ import enum
 import inspect
 import json
 import pathlib
+import sys
 import typing
 import uuid
 from collections.abc import Callable, Iterator
@@ -358,7 +359,12 @@ def test_a_hint_that_is_not_a_type_is_a_definition_error() -> None:
     def ellipsis(x: ...) -> None:  # type: ignore[misc]
         """Annotated with Ellipsis."""
 
-    with pytest.raises(ToolDefinitionError, match="parameter 'x': its type Ellipsis cannot be described"):
+    expected = (
+        "parameter 'x': its type Ellipsis cannot be described"
+        if sys.version_info >= (3, 11)
+        else r"cannot resolve the type annotations \(TypeError: .* Got Ellipsis"  # 3.10's get_type_hints
+    )
+    with pytest.raises(ToolDefinitionError, match=expected):
         tool(ellipsis)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import calendar
 import functools
+import re
+import sys
 from datetime import datetime, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -77,10 +79,23 @@ def _describe(moment: datetime) -> str:
     return f"{moment.isoformat()} ({moment.strftime('%A')}, {zone}{moment.tzname()}, {utc})"
 
 
+# A time's fraction and offset as Python 3.11+ reads them: 3.10 wants exactly 3 or 6 digits and "+08:00".
+_TIME_TAIL = re.compile(r"(T\d\d(?::\d\d){1,2})(?:[.,](\d+))?(?:([+-]\d\d):?(\d\d)?)?$")
+
+
+def _spell_for_310(match: re.Match[str]) -> str:
+    hms, digits, hours, minutes = match.groups()
+    fraction = f".{digits[:6]:0<6}" if digits else ""
+    return hms + fraction + (f"{hours}:{minutes or '00'}" if hours else "")
+
+
 def _parse(text: str, zone: ZoneInfo | None) -> datetime:
     """An ISO 8601 date or date-time; a naive one is read in ``zone`` (or left naive without one)."""
+    iso = text.strip().replace("Z", "+00:00").replace(" ", "T", 1)
+    if sys.version_info < (3, 11):  # 3.10's fromisoformat reads only what isoformat() writes
+        iso = _TIME_TAIL.sub(_spell_for_310, iso)
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
+        moment = datetime.fromisoformat(iso)
     except ValueError:
         raise ClockError(
             f"cannot read {text!r} as a date: use ISO 8601, e.g. '2025-03-14' or '2025-03-14T09:30' "

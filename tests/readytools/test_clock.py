@@ -55,6 +55,13 @@ def test_an_offset_in_the_time_wins_over_from_timezone() -> None:
     )
 
 
+def test_fractions_and_offsets_in_any_iso_spelling() -> None:
+    """Python 3.10's fromisoformat reads only what isoformat() writes; 3.11+ also reads these."""
+    expected = "2025-06-01T04:00:00.500000+00:00 (Sunday, UTC, UTC+00:00)"
+    for text in ("2025-06-01T12:00:00.5+0800", "2025-06-01T12:00:00,5+08", "2025-06-01T12:00:00.50000+08:00"):
+        assert clock.convert_time(text, "UTC", "UTC") == expected
+
+
 def test_calendar_months_clamp_to_the_month_end() -> None:
     assert clock.add_to_date("2024-01-31", months=1) == "2024-02-29 (Thursday)"
     assert clock.add_to_date("2025-01-31", months=1) == "2025-02-28 (Friday)"

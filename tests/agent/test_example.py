@@ -25,7 +25,8 @@ async def get_weather(city: str, unit: Literal["c", "f"] = "c") -> str:
     return f"{city}: 21 degrees {unit.upper()}, sunny"
 
 
-def example_agent(sim: Simulator) -> Agent:
+def example_agent(sim: Simulator | None = None, base_url: str = "http://sim") -> Agent:
+    """design.md's agent, on ``sim`` in process, or on a simulator served at ``base_url``."""
     return Agent(
         model="deepseek-chat",
         tools=[get_weather],
@@ -33,8 +34,8 @@ def example_agent(sim: Simulator) -> Agent:
         output_type=str,
         max_turns=20,
         profile=None,
-        http_client=sim.http_client(),
-        base_url="http://sim",
+        http_client=sim.http_client() if sim is not None else None,
+        base_url=base_url,
         api_key=SIM_API_KEY,
     )
 
@@ -75,13 +76,7 @@ async def test_design_example_scripted_run_and_stream() -> None:
         Reply(content="Paris is sunny."),
     )
     with serve(sim, host="127.0.0.1", port=0) as base_url:
-        agent = Agent(
-            model="deepseek-chat",
-            tools=[get_weather],
-            instructions="You are a helpful assistant.",
-            base_url=base_url,
-            api_key=SIM_API_KEY,
-        )
+        agent = example_agent(base_url=base_url)
         await check_scripted(agent)
 
 
@@ -102,13 +97,7 @@ def test_design_example_over_loopback_uvicorn() -> None:
     """End to end: a real HTTP server on 127.0.0.1, the client's own connection pool, streaming too."""
     sim = Simulator(era="deepseek-v4")
     with serve(sim, host="127.0.0.1", port=0) as base_url:
-        agent = Agent(
-            model="deepseek-chat",
-            tools=[get_weather],
-            instructions="You are a helpful assistant.",
-            base_url=base_url,
-            api_key=SIM_API_KEY,
-        )
+        agent = example_agent(base_url=base_url)
         result = agent.run_sync("Weather in Hangzhou and Beijing?")
         assert "Hangzhou" in result.output and "Beijing" in result.output
 

@@ -60,7 +60,9 @@ async def test_json_output_continuing_a_history_made_with_instructions(
 
 
 @pytest.mark.anyio
-async def test_changed_instructions_lead_and_replace_the_old_ones(sim: Simulator, make_agent: AgentFactory) -> None:
+async def test_changed_instructions_lead_and_replace_the_old_ones(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
     session = InMemorySession()
     sim.script(Reply(content="One."), Reply(content="Two."), Reply(content="Three."))
     await make_agent(instructions="Old rules.").run("1", session=session)
@@ -70,7 +72,9 @@ async def test_changed_instructions_lead_and_replace_the_old_ones(sim: Simulator
     assert system_of(sent) == "New rules."
     assert [m["role"] for m in await session.load()] == ["user", "assistant", "user", "assistant"]
     # and the other way: an agent without instructions continuing a history that had some keeps them
-    third = await make_agent().run("3", history=[{"role": "system", "content": "Kept."}, *await session.load()])
+    third = await make_agent().run(
+        "3", history=[{"role": "system", "content": "Kept."}, *await session.load()]
+    )
     assert system_of(sim.requests[-1].json) == "Kept." and third.messages[0]["content"] == "Kept."
 
 
@@ -85,7 +89,9 @@ async def test_instructions_never_land_mid_conversation(sim: Simulator, make_age
 
 
 @pytest.mark.anyio
-async def test_the_prefix_is_byte_stable_for_an_agent_across_runs(sim: Simulator, make_agent: AgentFactory) -> None:
+async def test_the_prefix_is_byte_stable_for_an_agent_across_runs(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
     session = InMemorySession()
     agent = make_agent(instructions="Be brief.", tools=[lookup])
     sim.script(Reply(content="One."), Reply(content="Two."))
@@ -115,7 +121,9 @@ async def test_a_stream_broken_off_leaves_the_session_valid(era: str, make_agent
 
 
 @pytest.mark.anyio
-async def test_a_cancelled_run_leaves_the_session_valid(sim: Simulator, make_agent: AgentFactory, tmp_path: Any) -> None:
+async def test_a_cancelled_run_leaves_the_session_valid(
+    sim: Simulator, make_agent: AgentFactory, tmp_path: Any
+) -> None:
     session = SQLiteSession(tmp_path / "s.db")
     started = anyio.Event()
 
@@ -140,7 +148,9 @@ async def test_a_cancelled_run_leaves_the_session_valid(sim: Simulator, make_age
 
 
 @pytest.mark.anyio
-async def test_a_run_error_carries_usage_and_only_what_was_exchanged(sim: Simulator, make_agent: AgentFactory) -> None:
+async def test_a_run_error_carries_usage_and_only_what_was_exchanged(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
     sim.script(*[Reply(tool_calls=[("lookup", {"key": "a"})])] * 2)
     with pytest.raises(MaxTurnsExceeded) as caught:
         await make_agent(tools=[lookup], max_turns=2).run("Loop")

@@ -102,7 +102,9 @@ async def test_a_users_http_client_is_used_as_given_and_never_closed(
         async with on(base_url, http_client=http) as agent:
             await agent.run("Look up a.")
         assert not http.is_closed
-        async with on(base_url, client=DeepSeekClient(api_key=SIM_API_KEY, base_url=base_url, http_client=http)) as a:
+        async with on(
+            base_url, client=DeepSeekClient(api_key=SIM_API_KEY, base_url=base_url, http_client=http)
+        ) as a:
             await a.run("Look up a.")
         assert not http.is_closed
     assert len(set(sim.ports)) == 1

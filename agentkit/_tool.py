@@ -172,10 +172,10 @@ class Tool(Generic[P, R]):
         else:
             try:
                 text = to_json(value, serialize_unknown=True).decode()
-            except Exception:  # lone surrogates (a non-UTF-8 file name), a reference cycle: plain json
-                try:
-                    text = json.dumps(value, ensure_ascii=False, default=str)
-                except ValueError:  # a reference cycle: its text is better than nothing
+            except Exception:  # plain data with lone surrogates (a non-UTF-8 file name) is still JSON;
+                try:  # anything else pydantic cannot walk (a reference cycle): its text
+                    text = json.dumps(value, ensure_ascii=False)
+                except (TypeError, ValueError):
                     text = str(value)
         cap = self.max_result_chars
         if len(text) <= cap:

@@ -208,20 +208,12 @@ class DeepSeekClient:
 
     async def with_retries(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
         """Runs ``attempt`` until it succeeds, fails for good, or the retry budget is spent."""
-        retry = self.retry
-        tries = 0
+        retries = self.retry.start()
         while True:
             try:
                 return await attempt()
             except APIError as error:
-                if not retry.should_retry(error, tries):
-                    raise
-                delay = retry.delay(error, tries)
-                tries += 1
-                logger.info(
-                    "retry %d of %d in %.2fs after %s", tries, retry.max_retries, delay, type(error).__name__
-                )
-                await retry.sleep(delay)
+                await retries.wait_after(error)
 
     async def _send(
         self,

@@ -31,7 +31,7 @@ from ._errors import (
 )
 from ._retry import RetryPolicy, parse_retry_after
 from ._sse import error_from_payload
-from ._stream import ChatStream, StreamLink, idle_guard
+from ._stream import ChatStream, IdleGuard, StreamLink
 from ._wire import (
     Balance,
     ChatCompletion,
@@ -126,7 +126,7 @@ class DeepSeekClient:
                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
             )
         self._http = http_client
-        self._idle_guard = idle_guard(http_client)
+        self._idle_guard: IdleGuard = "httpx" if self._owns_http else "each read"
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
 
     def __repr__(self) -> str:

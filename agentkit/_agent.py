@@ -60,6 +60,7 @@ from ._usage import RunUsage, UsageLimits
 from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
+    from ._request import RequestPlan
     from ._tool import Tool
     from ._wire import ChatRequest
 

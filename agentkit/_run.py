@@ -68,21 +68,32 @@ class RunState:
     messages: list[dict[str, Any]]
     session: Session | None
     pricing: Pricing | None
-    start: int = 0
-    """Where this run's messages start."""
     usage: RunUsage = field(default_factory=RunUsage)
+    start: int = 0
+    """Where this run's messages start (after the instructions and the conversation it continues)."""
     tool_failures: dict[str, int] = field(default_factory=dict)
     output_failures: int = 0
     final_only: bool = False
     """A limit ran out and ``end_strategy="final_answer"``: the next request forbids tool calls."""
     cut_answer: list[dict[str, Any]] = field(default_factory=list)
     """The pieces of an answer cut at ``max_tokens``, sent as the prefix to continue."""
+    unsaved_prompt: list[dict[str, Any]] = field(default_factory=list)
+    """A user message (the prompt, or a correction of an invalid answer), kept from the session until
+    the model has answered it: a run abandoned, cancelled or killed before that answer leaves the session
+    ending where it was, never in a lone user message that the next prompt would follow."""
+
+    def add_prompt(self, message: dict[str, Any]) -> None:
+        """Add a user message to the conversation; the session gets it with the answer to it."""
+        self.messages.append(message)
+        self.unsaved_prompt = [message]
 
     async def commit(self, step: list[dict[str, Any]]) -> None:
-        """Append one completed step to the conversation and the session (durable when this returns)."""
+        """Append one completed step to the conversation and the session (durable when this returns).
+        The session never holds instructions: they belong to the agent that runs, not the conversation."""
         self.messages.extend(step)
         if self.session is not None and step:
-            await self.session.append(step)
+            await self.session.append([*self.unsaved_prompt, *step])
+        self.unsaved_prompt = []
 
     def count(self, completion: ChatCompletion) -> None:
         """Add one response's usage, priced at the moment it completed (DeepSeek's billing rule)."""
@@ -97,11 +108,13 @@ class RunState:
         return RunResult(output, self.messages, self.usage, self.start)
 
     @contextmanager
-    def errors_carry_messages(self) -> Iterator[None]:
-        """An API or run error leaves with the conversation so far, so the caller can resume from it."""
+    def errors_carry_state(self) -> Iterator[None]:
+        """An API or run error leaves with the conversation so far (so the caller can resume from it)
+        and the usage of the requests made."""
         try:
             yield
         except (APIError, RunError) as exc:
             if not exc.messages:
                 exc.messages = list(self.messages)
+            exc.usage = self.usage
             raise

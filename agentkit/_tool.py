@@ -172,8 +172,11 @@ class Tool(Generic[P, R]):
         else:
             try:
                 text = to_json(value, serialize_unknown=True).decode()
-            except Exception:  # a value pydantic cannot walk (e.g. a reference cycle): its text is better
-                text = str(value)
+            except Exception:  # lone surrogates (a non-UTF-8 file name), a reference cycle: plain json
+                try:
+                    text = json.dumps(value, ensure_ascii=False, default=str)
+                except ValueError:  # a reference cycle: its text is better than nothing
+                    text = str(value)
         cap = self.max_result_chars
         if len(text) <= cap:
             return text

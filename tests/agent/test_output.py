@@ -76,14 +76,10 @@ async def test_output_retries_run_out(sim: Simulator, make_agent: AgentFactory) 
     sim.script(*[Reply(content='{"x": "a"}')] * 2)
     with pytest.raises(OutputValidationError, match="failed validation 2 times") as caught:
         await make_agent(output_type=Point, output_retries=1).run("Where?")
-    assert [m["role"] for m in caught.value.messages] == [
-        "system",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-        "user",
-    ]
+    # Only what was sent or answered: the last invalid answer, not a correction that was never sent.
+    assert [m["role"] for m in caught.value.messages] == ["system", "user", "assistant", "user", "assistant"]
+    assert caught.value.usage.requests == 2
+    assert caught.value.usage.total_tokens > 0
 
 
 @pytest.mark.anyio

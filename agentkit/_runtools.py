@@ -1,0 +1,76 @@
+"""What a run offers the model: its tools (static ones and those listed by tool sources), their wire
+definitions and the structured-output tool, checked against the profile's limit before any request.
+
+An agent without tool sources builds this once. With sources (an MCP server), it is rebuilt only when a
+source's list changes, so the ``tools`` part of the request stays the same bytes run after run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ._errors import TooManyToolsError, UserError
+from ._output import OUTPUT_TOOL, OutputSpec
+from ._toolset import Toolset
+
+if TYPE_CHECKING:
+    from ._tool import Tool
+    from ._wire import ToolDefinition
+
+
+@runtime_checkable
+class ToolSource(Protocol):
+    """Tools known only at run time, such as an MCP server's. ``async with source:`` opens it (it may be
+    entered by several runs at once, and must stay open until the last one leaves); ``list_tools``
+    returns its tools, cached by the source, as the same list object for as long as they are unchanged."""
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Any: ...
+
+    async def list_tools(self) -> Sequence[Tool[..., Any]]: ...
+
+
+@dataclass(frozen=True)
+class RunTools:
+    """The tools of a run and everything derived from them."""
+
+    toolset: Toolset
+    definitions: list[ToolDefinition]
+    """The request's ``tools`` (the output tool last, when there is one); do not modify it."""
+    output_tool: OutputSpec | None
+    """The output spec when answers come through the output tool (structured output with tools)."""
+    threads_needed: bool
+    """Some tool is a blocking function, run in a worker thread."""
+
+    @classmethod
+    def build(cls, toolset: Toolset, output: OutputSpec, max_tools: int, profile_name: str) -> RunTools:
+        output_tool = None if output.is_text or not toolset else output
+        count = len(toolset) + (output_tool is not None)
+        if count > max_tools:
+            with_output = " (the structured-output tool included)" if output_tool else ""
+            raise TooManyToolsError(
+                f"{count} tools{with_output}, the API accepts at most {max_tools} ({profile_name} profile). "
+                f"Give the agent fewer tools (filter a tool source, or split the work between agents)."
+            )
+        if output_tool is not None and OUTPUT_TOOL in toolset:
+            raise UserError(f"a tool named {OUTPUT_TOOL!r} clashes with the structured-output tool")
+        definitions = list(toolset.schemas)
+        if output_tool is not None:
+            strict = any(t.strict for t in toolset)  # a Toolset is all strict or not at all
+            definitions.append(output_tool.tool_definition(strict=strict))
+        return cls(toolset, definitions, output_tool, any(not t.is_async for t in toolset))
+
+
+def split_sources(items: Sequence[Any]) -> tuple[list[Any], list[ToolSource]]:
+    """``tools=`` items: those a ``Toolset`` takes, and tool sources."""
+    static: list[Any] = []
+    sources: list[ToolSource] = []
+    for item in items:
+        (sources if isinstance(item, ToolSource) else static).append(item)
+    return static, sources

@@ -143,7 +143,7 @@ class Agent(Generic[DepsT, OutputT]):
         self._base_url, self._http_client = base_url, http_client
         self._shared_client = client
         """A client given by the user (or made once for their ``http_client``), shared by every run."""
-        self._pool = ClientPool(self._new_client)
+        self._pool = ClientPool(self._new_client, self._users_client)
         self._catalog = ToolCatalog(self.toolset, sources, self.output, self.profile)
         self._budget = RetryBudget(tool_retries, output_retries, end_strategy)
 
@@ -166,13 +166,16 @@ class Agent(Generic[DepsT, OutputT]):
         await self._catalog.release()
 
     def _new_client(self) -> DeepSeekClient:
-        if self._shared_client is not None:
-            return self._shared_client
         key = None if self._api_key is None else self._api_key.value
-        client = DeepSeekClient(api_key=key, base_url=self._base_url, http_client=self._http_client)
-        if self._http_client is not None:  # one client for the user's pool, whatever the loop
-            self._shared_client = client
-        return client
+        return DeepSeekClient(api_key=key, base_url=self._base_url)
+
+    def _users_client(self) -> DeepSeekClient | None:
+        """The user's ``client``, or one made once around their ``http_client``: never closed by us."""
+        if self._shared_client is None and self._http_client is not None:
+            key = None if self._api_key is None else self._api_key.value
+            http = self._http_client
+            self._shared_client = DeepSeekClient(api_key=key, base_url=self._base_url, http_client=http)
+        return self._shared_client
 
     # ------------------------------------------------------------------ entry points
 

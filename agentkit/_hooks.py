@@ -55,6 +55,14 @@ class RunInfo:
     """The run whose tool call started this run (an agent used as a tool), else ``None``."""
     state: dict[object, Any] = field(default_factory=dict)
     """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
+    relayed: list[StreamEvent] = field(default_factory=list)
+    """Events a tool call adds to this run's stream (a sub-agent's, as ``SubAgentEvent``s). A streamed
+    run yields them when the calls of a response have ended, before their ``ToolResult``s: never while
+    the calls run, because they run in a task group that must not stay open across a ``yield``."""
+
+    def take_relayed(self) -> list[StreamEvent]:
+        events, self.relayed = self.relayed, []
+        return events
 
 
 @dataclass(eq=False)

@@ -1,0 +1,57 @@
+"""Input and output guardrails: checks on the prompt before the first request, and on the final answer
+before it is returned.
+
+A guardrail is a function ``(ctx: RunContext, value) -> None``, sync or async, given to
+``Agent(input_guardrails=[...], output_guardrails=[...])``. It passes by returning. To stop the run it
+raises ``GuardrailTripped("why")`` (a ``RunError``, so the caller gets it with the conversation so far and
+the usage); an output guardrail may instead raise ``ModelRetry("what to fix")``, which sends the answer
+back to the model like an answer that fails validation (within ``output_retries``). Input guardrails see
+the prompt (not a run that continues a history without one); output guardrails see the validated output,
+whichever way it came (text, JSON mode or the output tool). They run in the order given, one at a time.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from ._context import RunContext
+from ._errors import ModelRetry, UserError
+
+InputGuardrail = Callable[[RunContext[Any], str], "Awaitable[None] | None"]
+OutputGuardrail = Callable[[RunContext[Any], Any], "Awaitable[None] | None"]
+
+
+async def check_input(guardrails: Sequence[InputGuardrail], ctx: RunContext[Any], prompt: str) -> None:
+    """Run the input guardrails; ``GuardrailTripped`` (or any error of theirs) ends the run."""
+    for guardrail in guardrails:
+        try:
+            await _call(guardrail, ctx, prompt)
+        except ModelRetry:
+            raise UserError(
+                f"input guardrail {_name(guardrail)} raised ModelRetry, which only output guardrails may: "
+                "raise GuardrailTripped to stop the run"
+            ) from None
+
+
+async def check_output(
+    guardrails: Sequence[OutputGuardrail], ctx: RunContext[Any], output: Any
+) -> str | None:
+    """Run the output guardrails: ``None`` when they pass, else the message of the first ``ModelRetry``."""
+    for guardrail in guardrails:
+        try:
+            await _call(guardrail, ctx, output)
+        except ModelRetry as retry:
+            return str(retry) or f"The answer was refused by the {_name(guardrail)} check. Please try again."
+    return None
+
+
+async def _call(guardrail: Callable[[RunContext[Any], Any], Any], ctx: RunContext[Any], value: Any) -> None:
+    outcome = guardrail(ctx, value)
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+def _name(guardrail: Callable[..., Any]) -> str:
+    return str(getattr(guardrail, "__name__", type(guardrail).__name__))

@@ -342,7 +342,7 @@ class Agent(Generic[DepsT, OutputT]):
         try:
             await runner.run_step(step, tools.output_tool)
         finally:  # the step is recorded whatever happened (cancellation too), one answer per call id
-            answers = [] if step.waiting else [dict(tool_message(a)) for a in step.answers()]
+            answers = [dict(tool_message(a)) for a in step.answers()]
             with anyio.CancelScope(shield=True):
                 await run.commit(answers if resumed else [message, *answers])
         return step

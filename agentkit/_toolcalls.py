@@ -59,7 +59,10 @@ class ToolStep:
         self.results = [None] * len(self.calls)
 
     def answers(self) -> list[ToolResult]:
-        """One answer per call, in call order; a call stopped before it finished says so."""
+        """One answer per call, in call order; a call stopped before it finished says so. None while
+        calls wait for approval: the step is answered later, whole."""
+        if self.waiting:
+            return []
         return [
             result or _result(call, CANCELLED)
             for result, call in zip(self.results, self.calls, strict=True)

@@ -31,11 +31,7 @@ from typing_extensions import Unpack
 from ._approvals import take_up
 from ._client import DeepSeekClient, Secret
 from ._context import DepsT, RunContext
-from ._errors import (
-    MaxTurnsExceeded,
-    OutputValidationError,
-    UserError,
-)
+from ._errors import MaxTurnsExceeded, OutputValidationError, UserError
 from ._events import ModelResponseDone, RunDone, StreamEvent
 from ._fallback import Fallback, Models
 from ._guardrails import InputGuardrail, OutputGuardrail, check_input, check_output
@@ -106,9 +102,8 @@ class Agent(Generic[DepsT, OutputT]):
         ``max_turns`` or a retry budget runs out, ask once more without tools instead of raising;
         ``client``: a configured ``DeepSeekClient`` (retries, timeouts) to use instead of ``api_key``,
         ``base_url`` and ``http_client``; ``deps_type``: never read, it only tells type checkers what
-        ``deps`` the tools' ``RunContext`` carries; ``approve="defer"``: stop the run with the calls that
-        need approval in ``result.pending_approvals`` (``_approvals``); ``fallback_models``: models to ask
-        when this one fails after its retries (``_fallback``); guardrails: ``_guardrails``."""
+        ``deps`` the tools' ``RunContext`` carries. ``approve="defer"``, ``fallback_models`` and the
+        guardrails: see ``_approvals``, ``_fallback`` and ``_guardrails``."""
         self.model = model
         self.name = name
         static, sources = ([tools], []) if isinstance(tools, Toolset) else split_sources(tools)
@@ -189,13 +184,11 @@ class Agent(Generic[DepsT, OutputT]):
         return SYNC_LOOP.run(partial(self.run, prompt, **options))
 
     def as_tool(self, name: str | None = None, description: str | None = None) -> Tool:
-        """This agent as a tool of another: it runs on the task the calling model writes, on the calling
-        run's connection and ``deps``, and its usage joins the caller's (``_subagent``)."""
+        """This agent as a tool of another, run on the caller's connection and ``deps`` (``_subagent``)."""
         return agent_tool(self, name, description)
 
     def override(self, **changes: Unpack[Overrides]) -> AbstractContextManager[None]:
-        """``with agent.override(model=..., http_client=...):`` runs started inside (in this task and
-        the tasks it starts) use these instead; the agent itself is not changed (``_override``)."""
+        """``with agent.override(model=...):`` for the runs started inside (``_override``)."""
         return override(self, **changes)
 
     # ------------------------------------------------------------------ the loop
@@ -319,9 +312,8 @@ class Agent(Generic[DepsT, OutputT]):
     def _respond(
         self, run: RunState, models: Models, tools: RunTools, info: RunInfo, hooks: tuple[Hook, ...]
     ) -> AsyncIterator[ResponseItem]:
-        """One model response (a fallback model's if the agent's fails) through the run's hooks: its
-        events when streamed (with partial outputs), then the completion. The request is the conversation;
-        a cut answer goes last, as the prefix the model continues."""
+        """One response to the conversation (a cut answer last, as the prefix to continue), from a fallback
+        if need be (``_fallback``): its events when streamed (with partial outputs), then the completion."""
         history = run.messages
         if run.cut_answer:
             history = [*run.messages, {**joined(run.cut_answer), "prefix": True}]
@@ -334,8 +326,7 @@ class Agent(Generic[DepsT, OutputT]):
     async def _run_tool_calls(
         self, run: RunState, runner: ToolCallRunner, message: dict[str, Any], tools: RunTools
     ) -> ToolStep:
-        """Every call answered, and the response and its answers committed as one step (the answers
-        alone for calls resumed after approval; the response alone when calls wait for approval)."""
+        """Every call answered, and the response and its answers committed as one step (``_approvals``)."""
         step = ToolStep(message["tool_calls"])
         resumed = message is run.waiting
         run.usage.tool_calls += 0 if resumed else len(step.calls)
@@ -371,10 +362,8 @@ class Agent(Generic[DepsT, OutputT]):
         return FinalOutput(output)
 
     async def _accepted(self, run: RunState, output: Any, context: Callable[[], RunContext[Any]]) -> bool:
-        """The output guardrails pass ``output``; a ``ModelRetry`` of one sends the answer back."""
-        if not self.output_guardrails:
-            return True
-        problem = await check_output(self.output_guardrails, context(), output)
+        """The output guardrails pass ``output``, or one's ``ModelRetry`` sends the answer back."""
+        problem = await check_output(self.output_guardrails, context, output)
         if problem is not None:
             self._budget.charge_output_failure(run, problem)
             run.add_prompt({"role": "user", "content": problem})  # saved with its answer

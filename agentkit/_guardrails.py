@@ -36,12 +36,13 @@ async def check_input(guardrails: Sequence[InputGuardrail], ctx: RunContext[Any]
 
 
 async def check_output(
-    guardrails: Sequence[OutputGuardrail], ctx: RunContext[Any], output: Any
+    guardrails: Sequence[OutputGuardrail], context: Callable[[], RunContext[Any]], output: Any
 ) -> str | None:
-    """Run the output guardrails: ``None`` when they pass, else the message of the first ``ModelRetry``."""
+    """Run the output guardrails (given ``context()``): ``None`` when they pass, else the message of the
+    first ``ModelRetry``."""
     for guardrail in guardrails:
         try:
-            await _call(guardrail, ctx, output)
+            await _call(guardrail, context(), output)
         except ModelRetry as retry:
             return str(retry) or f"The answer was refused by the {_name(guardrail)} check. Please try again."
     return None

@@ -31,6 +31,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from ._context import RunContext
+from ._errors import UserError
 from ._events import RunDone, StreamEvent, SubAgentEvent
 from ._hooks import CURRENT_RUN, Hook, RunInfo, closing, using_hooks
 from ._override import effective, override
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from ._agent import Agent
+    from ._run import RunResult
 
 
 def agent_tool(agent: Agent[Any, Any], name: str | None = None, description: str | None = None) -> Tool:
@@ -62,11 +64,11 @@ def agent_tool(agent: Agent[Any, Any], name: str | None = None, description: str
                 scope.enter_context(override(agent, client=ctx.client))
             try:
                 if parent is None or not parent.stream:
-                    return (await agent.run(task, deps=ctx.deps)).output
+                    return _output(await agent.run(task, deps=ctx.deps), tool_name)
                 async with closing(agent.run_stream(task, deps=ctx.deps)) as events:
                     async for event in events:
                         if isinstance(event, RunDone):
-                            return event.result.output
+                            return _output(event.result, tool_name)
                         relayed.append(SubAgentEvent(tool_name, ctx.tool_call_id, event))
                 raise AssertionError("the sub-agent's stream ended without RunDone")  # pragma: no cover
             finally:
@@ -80,6 +82,15 @@ def agent_tool(agent: Agent[Any, Any], name: str | None = None, description: str
         name=tool_name,
         description=description or f"Ask the {agent.name} agent to carry out a task and report back.",
     )
+
+
+def _output(result: RunResult[Any], name: str) -> Any:
+    if result.pending_approvals:
+        raise UserError(
+            f"the {name} agent stopped for approvals (approve='defer'), which an agent used as a tool cannot "
+            "wait for: give it an approve callback instead"
+        )
+    return result.output
 
 
 def _has_connection(agent: Agent[Any, Any]) -> bool:

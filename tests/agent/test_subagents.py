@@ -24,6 +24,7 @@ from agentkit import (
     TextDelta,
     ToolCallStarted,
     ToolResult,
+    UserError,
     tool,
 )
 from agentkit._hooks import ResponseItem, using_hooks
@@ -245,3 +246,16 @@ async def test_a_reasoner_sub_agent_in_a_chat_parent_keeps_each_profiles_rule(
     assert r1_body is not None and all("reasoning_content" not in m for m in r1_body["messages"])
     assert set(result.usage.agents) == {"thinker", "r1"}
     assert result.usage.agents["thinker"].reasoning_tokens > 0
+
+
+@pytest.mark.anyio
+async def test_a_sub_agent_cannot_defer_approvals(sim: Simulator, make_agent: AgentFactory) -> None:
+    @tool(requires_approval=True)
+    def wipe() -> str:
+        """Wipe everything."""
+        return "wiped"
+
+    careful = Agent(model="deepseek-v4-flash", tools=[wipe], approve="defer", name="careful")
+    sim.script(Reply(tool_calls=[("careful", {"task": "wipe"})]), Reply(tool_calls=[("wipe", {})]))
+    with pytest.raises(UserError, match="the careful agent stopped for approvals"):
+        await make_agent(tools=[careful.as_tool()]).run("go")

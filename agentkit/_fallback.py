@@ -3,8 +3,8 @@
 ``Agent(model=..., fallback_models=["deepseek-v4-pro", Fallback("qwen-max", client=other_server)])``.
 Each request starts with the agent's own model; only an error that retrying could have cured (429, 500,
 503, a dropped or stalled connection, a timeout: the client's retries are spent by then) moves it to the
-next model. A 400, 401, 402 or 422 would fail the same way anywhere (or means the request itself is wrong),
-so it is raised at once. Each model has its own request plan, so the request a fallback receives follows
+next model. A 400, 401, 402 or 422 says the request, the key or the account needs fixing, which a
+fallback would only hide, so it is raised at once. Each model has its own request plan, so the request a fallback receives follows
 *its* profile: its reasoning-replay rule, thinking switch and parameters. ``RunResult.models`` says which
 model answered each request, and its cost is counted at that model's price.
 

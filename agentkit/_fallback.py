@@ -4,9 +4,9 @@
 Each request starts with the agent's own model; only an error that retrying could have cured (429, 500,
 503, a dropped or stalled connection, a timeout: the client's retries are spent by then) moves it to the
 next model. A 400, 401, 402 or 422 says the request, the key or the account needs fixing, which a
-fallback would only hide, so it is raised at once. Each model has its own request plan, so the request a fallback receives follows
-*its* profile: its reasoning-replay rule, thinking switch and parameters. ``RunResult.models`` says which
-model answered each request, and its cost is counted at that model's price.
+fallback would only hide, so it is raised at once. Each model has its own request plan, so the request a
+fallback receives follows *its* profile: its reasoning-replay rule, thinking switch and parameters.
+``RunResult.models`` says which model answered each request, and its cost is counted at that model's price.
 
 Every attempt is one model request through the run's hooks (a trace shows each). When a streamed attempt
 fails after it began, a ``ResponseRestarted`` event tells the reader to discard what it streamed.

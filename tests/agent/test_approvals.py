@@ -138,6 +138,8 @@ async def test_decisions_for_calls_that_do_not_wait_are_refused(
     stopped = await agent.run("Clean up.")
     with pytest.raises(UserError, match=r"unknown tool calls \['call_x'\]: the waiting calls are \["):
         await agent.run(history=stopped.messages, decisions={"call_x": True})
+    with pytest.raises(UserError, match="pass them with prompt=None"):
+        await agent.run("and now?", history=stopped.messages, decisions={"call_x": True})
 
 
 @pytest.mark.anyio

@@ -133,7 +133,7 @@ async def test_decisions_for_calls_that_do_not_wait_are_refused(
 ) -> None:
     agent = make_agent(tools=[list_files, delete_file], approve="defer")
     with pytest.raises(UserError, match=r"decisions for unknown tool calls \['call_x'\]: no tool call waits"):
-        await agent.run("hi", decisions={"call_x": True})
+        await agent.run(history=[{"role": "user", "content": "hi"}], decisions={"call_x": True})
     sim.script(CALLS)
     stopped = await agent.run("Clean up.")
     with pytest.raises(UserError, match=r"unknown tool calls \['call_x'\]: the waiting calls are \["):

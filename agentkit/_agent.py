@@ -42,10 +42,9 @@ from ._override import Overrides, effective, override
 from ._partial import partial_outputs
 from ._pool import SYNC_LOOP, ClientPool
 from ._profiles import Profile, get_profile
-from ._request import RequestPlan
 from ._run import OutputT, RetryBudget, RunOptions, RunResult, RunState
 from ._runtools import RunTools, ToolCatalog, ToolSource, split_sources
-from ._settings import ModelSettings, merge_settings
+from ._settings import ModelSettings
 from ._subagent import agent_tool
 from ._toolcalls import Approve, FinalOutput, ToolCallRunner, ToolStep, tool_message
 from ._toolset import Toolset
@@ -65,6 +64,21 @@ class Agent(Generic[DepsT, OutputT]):
     An agent is meant to live as long as the application: it keeps one HTTP connection pool per event
     loop for all its runs. ``async with agent:`` (or ``await agent.aclose()``) closes it, and holds its
     tool sources (MCP servers) open across runs; an agent never closed leaks nothing.
+
+    Attributes (read them; build a new agent to change them):
+        model: The model name sent with every request.
+        name: The agent's name in traces and in a parent's events when it is used as a tool.
+        toolset: Its own tools (a tool source's are listed when a run starts).
+        instructions: Text, or a function of the ``RunContext`` called once per run.
+        output: The ``output_type`` as a spec (``output.is_text`` for plain text).
+        max_turns: Model requests per run before ``MaxTurnsExceeded``.
+        settings: Model settings sent with every request (a run's ``settings=`` override them).
+        profile: The model profile: reasoning replay, limits, prices (chosen from the model name).
+        usage_limits, approve: Defaults for the run options of the same names.
+        tool_retries, output_retries: Failed calls per tool, invalid final answers, per run.
+        tool_timeout, tool_threads: Seconds per tool call; worker threads for blocking tools.
+        length_continuations, end_strategy: See ``__init__``.
+        hooks: Wrappers of each run, model request and tool call (``Hook``).
     """
 
     def __init__(
@@ -128,7 +142,6 @@ class Agent(Generic[DepsT, OutputT]):
         self._pool = ClientPool(self._new_client)
         self._catalog = ToolCatalog(self.toolset, sources, self.output, self.profile)
         self._budget = RetryBudget(tool_retries, output_retries, end_strategy)
-        self._base_plan: tuple[RunTools, RequestPlan] | None = None
 
     # ------------------------------------------------------------------ lifetime
 
@@ -212,7 +225,7 @@ class Agent(Generic[DepsT, OutputT]):
             tools = await self._catalog.for_run(sources)
             tools.check_approval(approve)
             client = self._pool.get()
-            plan = self._plan(options.get("settings"), tools)
+            plan = tools.plan(self.model, self.profile, self.settings, options.get("settings"))
             models = Models.build(self, plan, client, options.get("settings"), tools)  # and fallbacks
             run = await self._start(prompt, options, info, client, tools)
             limiter = anyio.CapacityLimiter(self.tool_threads) if tools.threads_needed else None
@@ -369,17 +382,6 @@ class Agent(Generic[DepsT, OutputT]):
             run.add_prompt({"role": "user", "content": problem})  # saved with its answer
         return problem is None
 
-    def _plan(self, run_settings: ModelSettings | None, tools: RunTools) -> RequestPlan:
-        """The run's fixed request part; the agent's own is built once per tool list and reused."""
-        if not run_settings and self._base_plan is not None and self._base_plan[0] is tools:
-            return self._base_plan[1]
-        settings = merge_settings(self.settings, run_settings)
-        json_mode = not self.output.is_text and not tools.toolset and self.profile.json_mode
-        plan = RequestPlan.build(self.model, self.profile, settings, tools.definitions, json_mode=json_mode)
-        if not run_settings:
-            self._base_plan = (tools, plan)
-        return plan
-
     async def _system_prompt(self, run: RunState, deps: Any, client: DeepSeekClient, tools: RunTools) -> str:
         """The instructions (a function of the run is called once, here) and the JSON-output
         instruction that an ``output_type`` without tools needs."""
@@ -405,4 +407,3 @@ class Agent(Generic[DepsT, OutputT]):
             tool_name=name,
             client=client,
         )
-

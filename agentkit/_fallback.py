@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from contextlib import aclosing
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._client import DeepSeekClient
 from ._errors import APIError
-from ._events import ResponseRestarted, StreamEvent, stream_response
+from ._events import ResponseRestarted, model_response
 from ._hooks import Hook, ModelRequestInfo, ResponseItem, RunInfo, chain_request, closing
 from ._profiles import Profile, get_profile
 from ._request import RequestPlan
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from ._agent import Agent
     from ._pricing import Pricing
     from ._runtools import RunTools
-    from ._wire import ChatRequest
 
 logger = logging.getLogger("agentkit")
 
@@ -145,19 +143,8 @@ def _ask(
 ) -> AsyncIterator[ResponseItem]:
     """One request to one model, through the run's hooks."""
     request = target.plan.request(history, overrides=overrides)
-    proceed = partial(_respond, target.client, request, stream=info.stream)
+    proceed = partial(model_response, target.client, request, stream=info.stream)
     if not hooks:
         return proceed()
     return chain_request(hooks, ModelRequestInfo(info, request, number), proceed)
 
-
-async def _respond(
-    client: DeepSeekClient, request: ChatRequest, *, stream: bool
-) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
-    """One model response: its events when streamed, then the ``ChatCompletion``."""
-    if not stream:
-        yield await client.chat(request)
-        return
-    async with aclosing(stream_response(client, request)) as items:
-        async for item in items:
-            yield item

@@ -7,7 +7,8 @@ The agent itself is never changed. Entering the block makes a changed shallow co
 block (they inherit the context, ``run_sync`` included), never those of other tasks, and nothing is
 left behind when the block ends: no connection pool, tool list or request plan of the agent is touched.
 The copy keeps the agent's connection pool unless the connection is overridden, and its tool catalog
-(with any tool sources held open) unless the tools or the profile are.
+(with any tool sources held open) unless the model, profile, settings or tools are: the run's tools keep
+the request plan, which those change.
 """
 
 from __future__ import annotations
@@ -93,11 +94,10 @@ def _changed(agent: Agent[Any, Any], changes: Overrides) -> Agent[Any, Any]:
         tools = changes["tools"]
         static, sources = ([tools], []) if isinstance(tools, Toolset) else split_sources(tools)  # type: ignore[assignment]
         new.toolset = Toolset(*static)
-    if "tools" in changes or new.profile is not agent.profile:
+    if changes.keys() & {"model", "profile", "settings", "tools"}:  # the tools cache the request plan
         new._catalog = ToolCatalog(new.toolset, sources, new.output, new.profile)
     if "http_client" in changes or "client" in changes:
         new._http_client = changes.get("http_client")
         new._shared_client = changes.get("client")
         new._pool = ClientPool(new._new_client)
-    new._base_plan = None
     return new

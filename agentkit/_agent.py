@@ -225,8 +225,7 @@ class Agent(Generic[DepsT, OutputT]):
             tools = await self._catalog.for_run(sources)
             tools.check_approval(approve)
             client = self._pool.get()
-            plan = tools.plan(self.model, self.profile, self.settings, options.get("settings"))
-            models = Models.build(self, plan, client, options.get("settings"), tools)  # and fallbacks
+            models = Models.build(self, tools, client, options.get("settings"))  # its own, then fallbacks
             run = await self._start(prompt, options, info, client, tools)
             limiter = anyio.CapacityLimiter(self.tool_threads) if tools.threads_needed else None
             context = partial(self._context, run, options.get("deps"), client)
@@ -297,10 +296,8 @@ class Agent(Generic[DepsT, OutputT]):
             run.messages.append({"role": "system", "content": system})
         run.messages.extend(conversation)
         run.start = len(run.messages)
-        if prompt is not None and self.input_guardrails:
-            with run.errors_carry_state():
-                context = self._context(run, options.get("deps"), client)
-                await check_input(self.input_guardrails, context, prompt)
+        context = partial(self._context, run, options.get("deps"), client)
+        await check_input(self.input_guardrails, run, context, prompt)
         await take_up(run, prompt, options.get("decisions") or {})  # tool calls waiting for approval
         if prompt is not None:
             run.add_prompt({"role": "user", "content": prompt})

@@ -72,21 +72,17 @@ class Models:
 
     @classmethod
     def build(
-        cls,
-        agent: Agent[Any, Any],
-        plan: RequestPlan,
-        client: DeepSeekClient,
-        run_settings: ModelSettings | None,
-        tools: RunTools,
+        cls, agent: Agent[Any, Any], tools: RunTools, client: DeepSeekClient, settings: ModelSettings | None
     ) -> Models:
-        """The agent's model (with the run's ``plan`` and ``client``), then its fallbacks."""
+        """The agent's model (its plan cached by ``tools``), then its fallbacks, for one run."""
+        plan = tools.plan(agent.model, agent.profile, agent.settings, settings)
         targets = [Target(agent.model, plan, client, agent.profile.pricing_for(agent.model))]
-        settings = merge_settings(agent.settings, run_settings)
+        merged = merge_settings(agent.settings, settings)
         for fallback in agent.fallback_models:
             profile = get_profile(fallback.profile if fallback.profile is not None else fallback.model)
             json_mode = not agent.output.is_text and not tools.toolset and profile.json_mode
             definitions = tools.definitions
-            plan = RequestPlan.build(fallback.model, profile, settings, definitions, json_mode=json_mode)
+            plan = RequestPlan.build(fallback.model, profile, merged, definitions, json_mode=json_mode)
             pricing = profile.pricing_for(fallback.model)
             targets.append(Target(fallback.model, plan, fallback.client or client, pricing))
         return cls(targets)

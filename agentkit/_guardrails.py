@@ -14,25 +14,37 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._context import RunContext
 from ._errors import ModelRetry, UserError
+
+if TYPE_CHECKING:
+    from ._run import RunState
 
 InputGuardrail = Callable[[RunContext[Any], str], "Awaitable[None] | None"]
 OutputGuardrail = Callable[[RunContext[Any], Any], "Awaitable[None] | None"]
 
 
-async def check_input(guardrails: Sequence[InputGuardrail], ctx: RunContext[Any], prompt: str) -> None:
-    """Run the input guardrails; ``GuardrailTripped`` (or any error of theirs) ends the run."""
-    for guardrail in guardrails:
-        try:
-            await _call(guardrail, ctx, prompt)
-        except ModelRetry:
-            raise UserError(
-                f"input guardrail {_name(guardrail)} raised ModelRetry, which only output guardrails may: "
-                "raise GuardrailTripped to stop the run"
-            ) from None
+async def check_input(
+    guardrails: Sequence[InputGuardrail],
+    run: RunState,
+    context: Callable[[], RunContext[Any]],
+    prompt: str | None,
+) -> None:
+    """Run the input guardrails on the prompt (none without one); ``GuardrailTripped`` (or any error of
+    theirs) ends the run, carrying the conversation without the prompt."""
+    if prompt is None:
+        return
+    with run.errors_carry_state():
+        for guardrail in guardrails:
+            try:
+                await _call(guardrail, context(), prompt)
+            except ModelRetry:
+                raise UserError(
+                    f"input guardrail {_name(guardrail)} raised ModelRetry, which only output guardrails "
+                    "may: raise GuardrailTripped to stop the run"
+                ) from None
 
 
 async def check_output(

@@ -87,6 +87,8 @@ async def take_up(run: RunState, prompt: str | None, decisions: Mapping[str, Dec
     """Tool calls an earlier run left waiting for approval (the conversation's last message): this run
     answers them first (``run.waiting``), or, given a new prompt instead, closes them as not run."""
     waiting = unanswered(run.messages)
+    if waiting is None and not decisions:
+        return
     if decisions and prompt is not None:
         raise UserError("decisions= continue a run that stopped for approvals: pass them with prompt=None")
     check_decisions(decisions, waiting)

@@ -77,7 +77,7 @@ class Models:
         """The agent's model (its plan cached by ``tools``), then its fallbacks, for one run."""
         plan = tools.plan(agent.model, agent.profile, agent.settings, settings)
         targets = [Target(agent.model, plan, client, agent.profile.pricing_for(agent.model))]
-        merged = merge_settings(agent.settings, settings)
+        merged = merge_settings(agent.settings, settings) if agent.fallback_models else {}
         for fallback in agent.fallback_models:
             profile = get_profile(fallback.profile if fallback.profile is not None else fallback.model)
             json_mode = not agent.output.is_text and not tools.toolset and profile.json_mode

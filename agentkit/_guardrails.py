@@ -34,7 +34,7 @@ async def check_input(
 ) -> None:
     """Run the input guardrails on the prompt (none without one); ``GuardrailTripped`` (or any error of
     theirs) ends the run, carrying the conversation without the prompt."""
-    if prompt is None:
+    if prompt is None or not guardrails:
         return
     with run.errors_carry_state():
         for guardrail in guardrails:

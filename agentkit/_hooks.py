@@ -17,6 +17,10 @@ wrapper yields them on (a non-streamed request yields only the completion). Wrap
 context manager that changes the current context (``contextvars``, OpenTelemetry's ``use_span``) across
 a ``yield``: the caller may stop reading between two events. Tool calls run concurrently, so their wrapper
 is a plain coroutine that returns the call's ``ToolResult``.
+
+A tool call may also add events to its run's stream (``RunInfo.relayed``; an agent used as a tool relays
+its own events this way): the loop yields them once the calls of the response have ended, since it cannot
+yield while they run.
 """
 
 from __future__ import annotations

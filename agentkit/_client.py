@@ -29,6 +29,7 @@ from ._errors import (
     UserError,
     raise_if_interrupted,
 )
+from ._hooks import notify_retry
 from ._retry import RetryPolicy, parse_retry_after
 from ._sse import error_from_payload
 from ._stream import ChatStream, StreamLink, idle_guard
@@ -218,6 +219,7 @@ class DeepSeekClient:
                     raise
                 delay = retry.delay(error, tries)
                 tries += 1
+                notify_retry(error, tries)
                 logger.info(
                     "retry %d of %d in %.2fs after %s", tries, retry.max_retries, delay, type(error).__name__
                 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import APIError
+from ._hooks import notify_retry
 
 if TYPE_CHECKING:
     from ._client import DeepSeekClient
@@ -148,5 +149,6 @@ async def stream_response(
                 raise
             delay = client.retry.delay(error, attempt)
             attempt += 1
+            notify_retry(error, attempt)
             yield ResponseRestarted(attempt, error)
             await client.retry.sleep(delay)

@@ -86,6 +86,10 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         RunUsage as RunUsage,
         UsageLimits as UsageLimits,
     )
+    from .otel import (
+        instrument as instrument,
+        uninstrument as uninstrument,
+    )
 
 _EXPORTS: dict[str, str] = {
     "Agent": "_agent",
@@ -112,6 +116,8 @@ _EXPORTS: dict[str, str] = {
     "Toolset": "_toolset",
     "RunUsage": "_usage",
     "UsageLimits": "_usage",
+    "instrument": "otel",  # extra "otel": imported on first use only
+    "uninstrument": "otel",
     **dict.fromkeys(
         [
             "ModelResponseDone",

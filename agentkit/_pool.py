@@ -14,7 +14,6 @@ loops, it waits for the background one.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import os
 import sys
 import threading
@@ -88,10 +87,8 @@ class _SyncLoop:
         return self.loop is not None and self._pid == os.getpid() and not self.loop.is_closed()
 
     def run(self, function: Callable[[], Awaitable[_T]]) -> _T:
-        """Run ``function()`` on the loop and wait for its result; Ctrl-C cancels it. It runs with the
-        caller's context variables (as ``asyncio.to_thread`` does), so the caller's hooks and tracing
-        span apply to it."""
-        future = self.submit(_call(function, contextvars.copy_context()))
+        """Run ``function()`` on the loop and wait for its result; Ctrl-C cancels it."""
+        future = self.submit(_call(function))
         try:
             result: _T = future.result()
             return result
@@ -112,9 +109,7 @@ class _SyncLoop:
         return asyncio.run_coroutine_threadsafe(coroutine, loop)
 
 
-async def _call(function: Callable[[], Awaitable[_T]], context: contextvars.Context) -> _T:
-    for variable, value in context.items():  # into this task's own context: nothing leaks out of it
-        variable.set(value)
+async def _call(function: Callable[[], Awaitable[_T]]) -> _T:
     return await function()
 
 

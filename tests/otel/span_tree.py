@@ -51,14 +51,15 @@ def span_tree(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:
 
 
 def ordered(spans: list[ReadableSpan]) -> list[ReadableSpan]:
-    """By start time, except that a run of tool-call spans (started concurrently) goes by tool name."""
+    """By start time, except that a run of tool-call spans (started concurrently) goes by tool name, then
+    call id (``call_00_...``, ``call_01_...``: the order of the calls in the response)."""
     out: list[ReadableSpan] = []
     tools: list[ReadableSpan] = []
     for span in [*sorted(spans, key=lambda s: s.start_time or 0), None]:
         if span is not None and span.name.startswith("execute_tool"):
             tools.append(span)
             continue
-        out += sorted(tools, key=lambda s: s.name)
+        out += sorted(tools, key=lambda s: (s.name, str((s.attributes or {}).get("gen_ai.tool.call.id"))))
         tools = []
         if span is not None:
             out.append(span)

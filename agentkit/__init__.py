@@ -165,7 +165,9 @@ _EXPORTS: dict[str, str] = {
     ),
 }
 
-__all__ = sorted(_EXPORTS)
+_FROM_EXTRAS = {"instrument", "uninstrument"}
+__all__ = sorted(set(_EXPORTS) - _FROM_EXTRAS)
+"""What ``from agentkit import *`` takes: not the names that need an extra, which may not be installed."""
 
 
 def __getattr__(name: str) -> Any:
@@ -178,4 +180,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return sorted(_EXPORTS)

@@ -176,7 +176,11 @@ def test_import_and_runs_without_instrument_never_import_opentelemetry() -> None
 
 
 def test_without_the_extra_instrument_says_what_to_install() -> None:
-    code = "import sys; sys.modules['opentelemetry'] = None; import agentkit; agentkit.instrument()"
+    # A star import still works; instrument() says what to install.
+    code = (
+        "import sys; sys.modules['opentelemetry'] = None\n"
+        "from agentkit import *\nimport agentkit\nagentkit.instrument()"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (

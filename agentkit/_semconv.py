@@ -195,9 +195,12 @@ def _message(message: Mapping[str, Any]) -> dict[str, Any]:
     """An OpenAI-format message as the conventions' ``{"role", "parts"}`` form."""
     role = message["role"]
     if role == "tool":
-        return {"role": role, "parts": [
-            {"type": "tool_call_response", "id": message["tool_call_id"], "response": message["content"]}
-        ]}
+        return {
+            "role": role,
+            "parts": [
+                {"type": "tool_call_response", "id": message["tool_call_id"], "response": message["content"]}
+            ],
+        }
     parts: list[dict[str, Any]] = []
     if message.get("reasoning_content"):
         parts.append({"type": "reasoning", "content": message["reasoning_content"]})
@@ -208,8 +211,14 @@ def _message(message: Mapping[str, Any]) -> dict[str, Any]:
         parts.extend(_text(p["text"]) if p.get("type") == "text" else dict(p) for p in content)
     for call in message.get("tool_calls") or ():
         function = call["function"]
-        parts.append({"type": "tool_call", "id": call["id"], "name": function["name"],
-                      "arguments": _arguments(function["arguments"])})
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": call["id"],
+                "name": function["name"],
+                "arguments": _arguments(function["arguments"]),
+            }
+        )
     return {"role": role, "parts": parts}
 
 

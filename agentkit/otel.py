@@ -45,9 +45,7 @@ try:
     from opentelemetry.context import Context
     from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "agentkit's tracing needs OpenTelemetry: pip install 'agentkit[otel]'"
-    ) from exc
+    raise ImportError("agentkit's tracing needs OpenTelemetry: pip install 'agentkit[otel]'") from exc
 
 from . import __version__, _semconv as sc
 from ._errors import APIError
@@ -118,8 +116,9 @@ class Instrumentation(Hook):
         self, run: RunInfo, traced: _RunTrace, events: AsyncIterator[StreamEvent]
     ) -> AsyncIterator[StreamEvent]:
         attributes = sc.run_attributes(run, capture=self.capture_content)
-        span = self._tracer.start_span(f"invoke_agent {run.agent.name}", kind=SpanKind.INTERNAL,
-                                       attributes=attributes)
+        span = self._tracer.start_span(
+            f"invoke_agent {run.agent.name}", kind=SpanKind.INTERNAL, attributes=attributes
+        )
         traced.context = trace.set_span_in_context(span)
         started, error, done = time.perf_counter(), None, False
         try:
@@ -156,8 +155,9 @@ class Instrumentation(Hook):
     ) -> AsyncIterator[ResponseItem]:
         body, run = request.request, request.run
         attributes = sc.request_attributes(body, run, capture=self.capture_content)
-        span = self._tracer.start_span(f"chat {body['model']}", context=traced.context, kind=SpanKind.CLIENT,
-                                       attributes=attributes)
+        span = self._tracer.start_span(
+            f"chat {body['model']}", context=traced.context, kind=SpanKind.CLIENT, attributes=attributes
+        )
         current = trace.set_span_in_context(span)
 
         def retrying(error: APIError, attempt: int) -> None:
@@ -178,7 +178,8 @@ class Instrumentation(Hook):
                         completion = item
                     yield item
         except BaseException as exc:
-            error = self._failed(span, exc)
+            if not (completion is not None and isinstance(exc, GeneratorExit)):  # complete: finished
+                error = self._failed(span, exc)
             raise
         finally:
             if completion is not None:
@@ -217,8 +218,12 @@ class Instrumentation(Hook):
         if traced is None:
             return await proceed()
         attributes = sc.tool_attributes(call, capture=self.capture_content)
-        span = self._tracer.start_span(f"execute_tool {attributes[sc.TOOL_NAME]}", context=traced.context,
-                                       kind=SpanKind.INTERNAL, attributes=attributes)
+        span = self._tracer.start_span(
+            f"execute_tool {attributes[sc.TOOL_NAME]}",
+            context=traced.context,
+            kind=SpanKind.INTERNAL,
+            attributes=attributes,
+        )
         started, error = time.perf_counter(), None
         try:
             with _attached(trace.set_span_in_context(span)):  # the tool's own spans are its children

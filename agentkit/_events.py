@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import APIError
-from ._hooks import notify_retry
 
 if TYPE_CHECKING:
     from ._client import DeepSeekClient
@@ -132,7 +131,7 @@ async def stream_response(
     stalled) is asked for again under the same retry policy, after a ``ResponseRestarted`` event telling
     the caller to discard what this response streamed so far.
     """
-    attempt = 0
+    retries = client.retry.start()
     while True:
         call_ids: dict[int, str] = {}
         started = False
@@ -145,10 +144,8 @@ async def stream_response(
             yield chunks.completion
             return
         except APIError as error:
-            if not started or not client.retry.should_retry(error, attempt):
+            if not started:  # the client has retried the request already
                 raise
-            delay = client.retry.delay(error, attempt)
-            attempt += 1
-            notify_retry(error, attempt)
-            yield ResponseRestarted(attempt, error)
+            delay = retries.delay_after(error)
+            yield ResponseRestarted(retries.count, error)
             await client.retry.sleep(delay)

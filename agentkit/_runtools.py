@@ -8,15 +8,17 @@ source's list changes, so the ``tools`` part of the request stays the same bytes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ._errors import TooManyToolsError, UserError
+from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
 from ._toolset import Toolset
 
 if TYPE_CHECKING:
+    from ._profiles import Profile
     from ._tool import Tool
     from ._wire import ToolDefinition
 
@@ -65,6 +67,53 @@ class RunTools:
             strict = any(t.strict for t in toolset)  # a Toolset is all strict or not at all
             definitions.append(output_tool.tool_definition(strict=strict))
         return cls(toolset, definitions, output_tool, any(not t.is_async for t in toolset))
+
+    def check_approval(self, approve: object) -> None:
+        if approve is None and any(t.requires_approval for t in self.toolset):
+            names = [t.name for t in self.toolset if t.requires_approval]
+            raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
+
+
+class ToolCatalog:
+    """An agent's tools: its own, plus what its tool sources list. Sources are opened for each run, or
+    once for all runs while the agent is entered (``hold_open``)."""
+
+    def __init__(self, toolset: Toolset, sources: Sequence[ToolSource], output: OutputSpec, profile: Profile):
+        self.toolset, self.sources = toolset, tuple(sources)
+        self._output, self._profile = output, profile
+        self._tools = self._build(toolset)
+        self._listed: list[int] = []
+        """Which source lists ``_tools`` was built from (by identity: a source returns the same list
+        object while its tools are unchanged)."""
+        self._held: AsyncExitStack | None = None
+
+    async def hold_open(self) -> None:
+        if self._held is None and self.sources:
+            stack = AsyncExitStack()
+            for source in self.sources:
+                await stack.enter_async_context(source)
+            self._held = stack
+
+    async def release(self) -> None:
+        stack, self._held = self._held, None
+        if stack is not None:
+            await stack.aclose()
+
+    async def for_run(self, run_stack: AsyncExitStack) -> RunTools:
+        """The tools of a run starting now; sources not held open are opened on ``run_stack``."""
+        if not self.sources:
+            return self._tools
+        if self._held is None:
+            for source in self.sources:
+                await run_stack.enter_async_context(source)
+        listed = [await source.list_tools() for source in self.sources]
+        if [id(each) for each in listed] != self._listed:
+            self._tools = self._build(Toolset(self.toolset, *(t for each in listed for t in each)))
+            self._listed = [id(each) for each in listed]
+        return self._tools
+
+    def _build(self, toolset: Toolset) -> RunTools:
+        return RunTools.build(toolset, self._output, self._profile.max_tools, self._profile.name)
 
 
 def split_sources(items: Sequence[Any]) -> tuple[list[Any], list[ToolSource]]:

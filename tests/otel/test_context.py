@@ -8,16 +8,19 @@ import subprocess
 import sys
 from typing import Any
 
+import httpx
 import pytest
 from conftest import MODEL, AgentFactory
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Tracer
 
 import agentkit
 from agentkit import Agent, tool
 from agentkit.otel import Instrumentation
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
+from agentkit.sim.transport import StreamingASGITransport
 
 Tree = list[tuple[str, Any]]
 
@@ -68,6 +71,34 @@ async def test_a_run_is_a_child_of_the_current_span_and_tool_code_of_its_call(
                 )
             ],
         )
+    ]
+
+
+class TracedTransport(httpx.AsyncBaseTransport):
+    """What HTTP client instrumentation (opentelemetry-instrumentation-httpx) does: a span per request."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, tracer: Tracer) -> None:
+        self.inner, self.tracer = inner, tracer
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with self.tracer.start_as_current_span(f"{request.method} {request.url.path}"):
+            return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("instrumented")
+async def test_http_requests_and_their_retries_are_children_of_the_chat_span(
+    sim: Simulator, exporter: InMemorySpanExporter, tracer_provider: TracerProvider
+) -> None:
+    transport = TracedTransport(StreamingASGITransport(sim.app), tracer_provider.get_tracer("http"))
+    http = httpx.AsyncClient(transport=transport, base_url="http://sim")
+    sim.script(Reply(content="Hello."))
+    sim.inject("429;retry_after=0")
+    await Agent(MODEL, http_client=http, base_url="http://sim", api_key=SIM_API_KEY).run("Hi")
+
+    post = "POST /chat/completions"
+    assert names(exporter.get_finished_spans()) == [
+        ("invoke_agent agent", [(f"chat {MODEL}", [(post, []), (post, [])])])
     ]
 
 

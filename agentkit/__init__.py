@@ -95,6 +95,10 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         RunUsage as RunUsage,
         UsageLimits as UsageLimits,
     )
+    from .otel import (
+        instrument as instrument,
+        uninstrument as uninstrument,
+    )
 
 _EXPORTS: dict[str, str] = {
     "Agent": "_agent",
@@ -124,6 +128,8 @@ _EXPORTS: dict[str, str] = {
     "Toolset": "_toolset",
     "RunUsage": "_usage",
     "UsageLimits": "_usage",
+    "instrument": "otel",  # extra "otel": imported on first use only
+    "uninstrument": "otel",
     **dict.fromkeys(
         [
             "ModelResponseDone",
@@ -175,7 +181,9 @@ _EXPORTS: dict[str, str] = {
     ),
 }
 
-__all__ = sorted(_EXPORTS)
+_FROM_EXTRAS = {"instrument", "uninstrument"}
+__all__ = sorted(set(_EXPORTS) - _FROM_EXTRAS)
+"""What ``from agentkit import *`` takes: not the names that need an extra, which may not be installed."""
 
 
 def __getattr__(name: str) -> Any:
@@ -188,4 +196,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return sorted(_EXPORTS)

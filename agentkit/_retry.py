@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 import anyio
 
 from ._errors import APIError, APIStatusError
+from ._hooks import notify_retry
 
 logger = logging.getLogger("agentkit")
 
@@ -72,6 +73,7 @@ class Retries:
         self.count += 1
         name = type(error).__name__
         logger.info("retry %d of %d in %.2fs after %s", self.count, self.policy.max_retries, delay, name)
+        notify_retry(error, self.count)  # hooks see it (a retry event on the request's span)
         return delay
 
     async def wait_after(self, error: APIError) -> None:

@@ -164,12 +164,16 @@ class ToolCallRunner:
                 return _result(call, refusal(name, self.decisions.get(call["id"])))
             return _result(call, tool.serialize(await self._call(tool, arguments, call["id"])))
         except ToolArgumentError as exc:
+            info.error = exc
             return _result(call, f"Error: {exc}", is_error=True)
         except UserError:
             raise
         except _TimedOut as exc:
-            return _result(call, f"Error: {name!r} timed out after {exc.seconds:g} s.", is_error=True)
+            message = f"{name!r} timed out after {exc.seconds:g} s."
+            info.error = TimeoutError(message)
+            return _result(call, f"Error: {message}", is_error=True)
         except Exception as exc:
+            info.error = exc
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return _result(call, f"Error: {name!r} raised {detail}", is_error=True)
 

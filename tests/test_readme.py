@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 CONFIG_VARIABLES = {"DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL"}
 CHEAP_COMMANDS = {"run", "fim", "models", "balance"}
+TRACING_BACKENDS = {"docker", "phoenix"}
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,8 @@ def _check_command(command: list[str]) -> None:
         assert (ROOT / args[0]).is_file(), f"{args[0]} does not exist"
     elif program.endswith("agentkit"):
         _check_agentkit(args)
+    elif program in TRACING_BACKENDS:
+        pass  # a local tracing backend the README shows how to start (needs Docker or a big install)
     elif program.endswith("python") and args[:2] == ["-m", "agentkit"]:
         _check_agentkit(args[2:])
     else:

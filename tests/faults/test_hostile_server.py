@@ -1,0 +1,43 @@
+"""Hostile answers from the server side (issue 11, round 2 of the adversarial review): headers, bodies and
+streams crafted to crash, freeze or mislead the client and the loop. Each test fails without its fix;
+anything that could freeze the process runs in a child process with a deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from fault_rig import Canned, Rig
+
+from agentkit._client import DeepSeekClient
+from agentkit._retry import RetryPolicy
+from agentkit.sim import SIM_API_KEY, Reply
+
+pytestmark = pytest.mark.anyio
+
+RATE_LIMITED = b'{"error":{"message":"Rate Limit Reached","type":"rate_limit_error","param":null}}'
+
+
+def really_sleeping(rig: Rig) -> DeepSeekClient:
+    """A client that sleeps for real (``anyio.sleep``), as outside tests, with short backoffs."""
+    client = DeepSeekClient(api_key=SIM_API_KEY, base_url=rig.url, max_retries=2)
+    client.retry = RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.02)
+    return client
+
+
+# --------------------------------------------------------------------------- item 10: Retry-After: nan
+
+
+@pytest.mark.parametrize("header", ["Retry-After", "retry-after-ms"])
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf"])
+async def test_a_retry_after_that_is_not_a_finite_number_is_ignored(
+    rig: Rig, stream: bool, header: str, value: str
+) -> None:
+    """``anyio.sleep(nan)`` raises ValueError: such a header means our own backoff, not a crash."""
+    rig.sim.script(Reply(content="Hello."))
+    rig.gate.canned_at[0] = Canned(429, RATE_LIMITED, {header: value})
+    outcome = await rig.run(rig.agent(client=really_sleeping(rig)), "Hi.", stream=stream)
+    assert outcome.error is None and outcome.output == "Hello."
+    assert rig.gate.count == 2

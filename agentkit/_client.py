@@ -201,6 +201,9 @@ class DeepSeekClient:
                 parsed = model.model_validate_json(body)
             except ValidationError as exc:
                 raise self._invalid_body(model, body, exc) from exc
+            if isinstance(parsed, (ChatCompletion, FIMCompletion)) and not parsed.choices:
+                # nothing to answer with (Agent.run would fail on choices[0]): retried like a blank body
+                raise EmptyResponseError(f"{method} {url} answered 200 with no choices")
             raise_if_interrupted(parsed)
             return parsed
 

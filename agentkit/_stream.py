@@ -134,8 +134,11 @@ class ChatStream:
                 raise APIConnectionError(
                     "the stream ended before it was complete (no [DONE], no finish_reason)"
                 )
-            self._completion = assembler.completion()
-            raise_if_interrupted(self._completion)
+            completion = assembler.completion()
+            if not completion.choices:  # a server fault, like a blank body: typed, so it is retried
+                raise EmptyResponseError("the stream ended with no choices")
+            self._completion = completion
+            raise_if_interrupted(completion)
             logger.debug("stream %s done", self._url)
         finally:
             if opened_here:

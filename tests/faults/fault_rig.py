@@ -60,8 +60,9 @@ class Gate:
         canned = self.canned_at.get(n)
         if canned is not None:
             await _drain(receive)
-            headers = [(b"content-type", b"application/json")]
-            headers += [(k.lower().encode(), v.encode()) for k, v in canned.headers.items()]
+            given = {k.lower(): v for k, v in canned.headers.items()}
+            given.setdefault("content-type", "application/json")
+            headers = [(k.encode(), v.encode()) for k, v in given.items()]
             await send({"type": "http.response.start", "status": canned.status, "headers": headers})
             await send({"type": "http.response.body", "body": canned.body})
             return

@@ -12,6 +12,7 @@ import pytest
 from fault_rig import Canned, Rig
 
 from agentkit._client import DeepSeekClient
+from agentkit._errors import EmptyResponseError
 from agentkit._retry import RetryPolicy
 from agentkit.sim import SIM_API_KEY, Reply
 
@@ -41,3 +42,42 @@ async def test_a_retry_after_that_is_not_a_finite_number_is_ignored(
     outcome = await rig.run(rig.agent(client=really_sleeping(rig)), "Hi.", stream=stream)
     assert outcome.error is None and outcome.output == "Hello."
     assert rig.gate.count == 2
+
+
+# --------------------------------------------------------------------------- item 11: "choices": []
+
+NO_CHOICES = {
+    "id": "x",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "deepseek-v4-flash",
+    "choices": [],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 0, "total_tokens": 5},
+}
+
+
+def no_choices(stream: bool) -> Canned:
+    if not stream:
+        return Canned(200, json.dumps(NO_CHOICES).encode())
+    chunk = {**NO_CHOICES, "object": "chat.completion.chunk"}
+    body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+    return Canned(200, body, {"content-type": "text/event-stream"})
+
+
+async def test_a_response_without_choices_is_a_retried_server_fault(rig: Rig, stream: bool) -> None:
+    """It raised a raw IndexError from ``Agent.run`` (``choices[0]``)."""
+    rig.sim.script(Reply(content="Hello."))
+    rig.gate.canned_at[0] = no_choices(stream)
+    outcome = await rig.run(rig.agent(), "Hi.", stream=stream)
+    assert outcome.error is None and outcome.output == "Hello."
+    assert rig.gate.count == 2 and len(rig.delays) == 1
+    await rig.check(outcome)
+
+
+async def test_only_responses_without_choices_end_a_run_as_a_typed_error(rig: Rig, stream: bool) -> None:
+    for n in range(4):
+        rig.gate.canned_at[n] = no_choices(stream)
+    outcome = await rig.run(rig.agent(), "Hi.", stream=stream)
+    assert isinstance(outcome.error, EmptyResponseError), repr(outcome.error)
+    assert "no choices" in str(outcome.error)
+    assert rig.gate.count == 4

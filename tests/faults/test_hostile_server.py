@@ -6,14 +6,14 @@ anything that could freeze the process runs in a child process with a deadline.
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
-from fault_rig import Canned, Rig
+from fault_rig import Canned, Rig, in_child
 
 from agentkit._client import DeepSeekClient
-from agentkit._errors import EmptyResponseError
+from agentkit._errors import APIError, EmptyResponseError
 from agentkit._retry import RetryPolicy
+from agentkit._sse import MAX_LINE_BYTES
 from agentkit.sim import SIM_API_KEY, Reply
 
 pytestmark = pytest.mark.anyio
@@ -81,3 +81,33 @@ async def test_only_responses_without_choices_end_a_run_as_a_typed_error(rig: Ri
     assert isinstance(outcome.error, EmptyResponseError), repr(outcome.error)
     assert "no choices" in str(outcome.error)
     assert rig.gate.count == 4
+
+
+# --------------------------------------------------------------------------- item 12: a long SSE line
+
+
+def test_a_long_line_in_many_small_reads_costs_its_length_not_its_square() -> None:
+    """15 MiB in 1 KiB reads: re-copying the unfinished line on each read moved ~110 GiB (minutes)."""
+    printed = in_child(
+        """
+        from agentkit._sse import SSEDecoder
+        decoder, piece = SSEDecoder(), b"x" * 1024
+        events = decoder.feed(b'data: "')
+        for _ in range(15 * 1024):
+            events += decoder.feed(piece)
+        events += decoder.feed(b'"\\n\\n')
+        print(len(events), len(events[0]))
+        """,
+        timeout=30,
+    )
+    assert printed.split() == ["1", str(15 * 1024 * 1024 + 2)]
+
+
+async def test_a_line_over_the_cap_is_a_clear_error(rig: Rig) -> None:
+    """17 MiB without a line break, over loopback: refused at the cap instead of buffered for ever."""
+    body = b"data: " + b"x" * (MAX_LINE_BYTES + (1 << 20))
+    rig.gate.canned_at[0] = Canned(200, body, {"content-type": "text/event-stream"})
+    outcome = await rig.run(rig.agent(), "Hi.", stream=True)
+    assert isinstance(outcome.error, APIError) and not outcome.error.retryable
+    assert f"more than {MAX_LINE_BYTES} bytes" in str(outcome.error)
+    assert rig.gate.count == 1

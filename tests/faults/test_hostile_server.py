@@ -6,12 +6,14 @@ anything that could freeze the process runs in a child process with a deadline.
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 
 import pytest
 from fault_rig import Canned, Rig, in_child
 
 from agentkit._client import DeepSeekClient
-from agentkit._errors import APIError, EmptyResponseError
+from agentkit._errors import APIError, EmptyResponseError, SessionError
 from agentkit._retry import RetryPolicy
 from agentkit._sse import MAX_LINE_BYTES
 from agentkit.sim import SIM_API_KEY, Reply
@@ -111,3 +113,33 @@ async def test_a_line_over_the_cap_is_a_clear_error(rig: Rig) -> None:
     assert isinstance(outcome.error, APIError) and not outcome.error.retryable
     assert f"more than {MAX_LINE_BYTES} bytes" in str(outcome.error)
     assert rig.gate.count == 1
+
+
+# --------------------------------------------------------------------------- item 13: corrupted rows
+
+
+@pytest.mark.parametrize(
+    ("stored", "problem"),
+    [
+        ("5", "holds int '5', not a message with a role"),
+        ("not json {", "is not JSON"),
+        ('["user", "hi"]', "holds list"),
+        ('{"content": "no role"}', "holds dict"),
+        (b"\x00\xff", "is not JSON"),
+    ],
+    ids=["number", "text", "list", "no-role", "blob"],
+)
+async def test_a_corrupted_session_row_is_a_session_error_naming_the_row(
+    rig: Rig, stored: object, problem: str
+) -> None:
+    """``UPDATE agentkit_messages SET message = ...`` by hand raised raw JSONDecodeError/AttributeError."""
+    rig.sim.script(Reply(content="Hello."))
+    await rig.run(rig.agent(), "Hi.", stream=False)
+    with sqlite3.connect(rig.session.path) as db:
+        row_id = db.execute("SELECT max(id) FROM agentkit_messages").fetchone()[0]
+        db.execute("UPDATE agentkit_messages SET message = ? WHERE id = ?", (stored, row_id))
+    named = rf"row id={row_id} of session 'default' {re.escape(problem)}"
+    with pytest.raises(SessionError, match=named):
+        await rig.session.load()
+    with pytest.raises(SessionError, match=named):  # the agent resuming it gets the same error
+        await rig.agent().run("Again.", session=rig.session)

@@ -9,6 +9,7 @@ split across reads), several ``data:`` lines form one event, and ``[DONE]`` ends
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -108,26 +109,31 @@ class SSEDecoder:
         return events
 
 
-def parse_chunks(payload: bytes) -> list[ChatCompletionChunk]:
+def _unmasked(payload: bytes) -> bytes:
+    return payload
+
+
+def parse_chunks(payload: bytes, mask: Callable[[bytes], bytes] = _unmasked) -> list[ChatCompletionChunk]:
     """One event's data as chunks; an error event raises its typed error.
 
     Normally one event holds one chunk. Some servers forget the blank line between events, which
     turns several ``data:`` lines into one event; those are split back into one chunk per line.
+    ``mask`` hides the API key in what becomes an error, and only there: chunks are parsed as sent.
     """
     if payload.startswith(b'{"error"'):
-        raise error_from_payload(payload)
+        raise error_from_payload(mask(payload))
     try:
         return [ChatCompletionChunk.model_validate_json(payload)]
     except ValidationError as exc:
         if b"\n" not in payload:
-            raise _bad_chunk(payload, exc) from exc
+            raise _bad_chunk(mask(payload), exc) from exc
     chunks = []
     for line in payload.split(b"\n"):
         if line.strip():
             try:
                 chunks.append(ChatCompletionChunk.model_validate_json(line))
             except ValidationError as exc:
-                raise _bad_chunk(line, exc) from exc
+                raise _bad_chunk(mask(line), exc) from exc
     return chunks
 
 

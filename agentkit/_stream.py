@@ -43,7 +43,7 @@ class StreamLink:
     """POSTs the body and returns the streamed response (error statuses raised as typed errors)."""
     with_retries: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]]
     mask: Callable[[bytes], bytes]
-    """The bytes with the API key masked, for anything that may end up in an error."""
+    """The bytes with the API key masked, for what becomes an error (never for a successful chunk)."""
     idle_timeout: float | None
     idle_guard: IdleGuard
     """How the idle timeout is enforced (see ``idle_guard``); with ``"httpx"``, ``send`` has set it as
@@ -121,7 +121,7 @@ class ChatStream:
                         try:
                             chunk = validate(payload)
                         except ValidationError:  # an error event, or events glued together
-                            for chunk in parse_chunks(self._link.mask(payload)):
+                            for chunk in parse_chunks(payload, self._link.mask):
                                 assembler.add(chunk)
                                 yield chunk
                             continue
@@ -175,7 +175,7 @@ class ChatStream:
                 await self._read()
             if not self._payloads:
                 raise EmptyResponseError("the stream ended before its first chunk")
-            self._first = parse_chunks(link.mask(self._payloads.pop(0)))
+            self._first = parse_chunks(self._payloads.pop(0), link.mask)
         except BaseException:
             await self.aclose()
             raise

@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import traceback
 
+import httpx
 import pytest
 from fault_rig import Canned, Rig, in_child
 
 from agentkit._client import DeepSeekClient
-from agentkit._errors import APIError, EmptyResponseError, SessionError
+from agentkit._errors import APIError, AuthenticationError, EmptyResponseError, SessionError
 from agentkit._retry import RetryPolicy
 from agentkit._sse import MAX_LINE_BYTES
-from agentkit.sim import SIM_API_KEY, Reply
+from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
 pytestmark = pytest.mark.anyio
 
@@ -143,3 +145,78 @@ async def test_a_corrupted_session_row_is_a_session_error_naming_the_row(
         await rig.session.load()
     with pytest.raises(SessionError, match=named):  # the agent resuming it gets the same error
         await rig.agent().run("Again.", session=rig.session)
+
+
+# --------------------------------------------------------------------------- item 3: the key
+
+
+KEY = "sk-hostile-0d9b7c5a3e1f2a4b6c8d"
+
+
+def leaks(text: str) -> bool:
+    """Any 10 characters of the key's secret part, in any ASCII case."""
+    secret, folded = KEY[3:].lower(), text.lower()
+    return any(secret[i : i + 10] in folded for i in range(len(secret) - 9))
+
+
+def traceback_with_locals(error: BaseException) -> str:
+    """What Sentry or rich record: every frame's local variables, by repr."""
+    return "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
+
+
+def failing_hook(request: httpx.Request) -> None:
+    raise RuntimeError("a request hook failed")
+
+
+@pytest.mark.parametrize("failure", ["refused", "raised inside httpx"])
+async def test_the_key_is_in_no_traceback_local_of_the_send_path(failure: str) -> None:
+    """A local ``headers`` dict held ``Authorization: Bearer sk-...``; the header is now set by an
+    ``httpx.Auth`` object inside httpx, so no frame's locals (reprs) show it."""
+    # refused: a real connection failure (nothing listens on port 9 of loopback); raised inside httpx:
+    # any exception escaping httpx.send passes through every frame of ours
+    hooks = {"request": [failing_hook]} if failure == "raised inside httpx" else {}
+    http = httpx.AsyncClient(event_hooks=hooks)
+    async with http, DeepSeekClient(api_key=KEY, base_url="http://127.0.0.1:9", http_client=http) as client:
+        client.retry.max_retries = 0
+        with pytest.raises(Exception) as caught:
+            await client.chat({"model": "deepseek-v4-flash", "messages": [{"role": "user", "content": "Hi"}]})
+    shown = traceback_with_locals(caught.value)
+    assert "in _send" in shown and "request = <Request('POST'" in shown  # the frame and its locals are there
+    assert not leaks(shown), shown
+
+
+ECHOES = {
+    "verbatim": KEY,
+    "one char JSON-escaped": "\\u0073" + KEY[1:],
+    "every char JSON-escaped": "".join(f"\\u{ord(c):04x}" for c in KEY),
+    "upper-cased": KEY.upper(),
+    "minus its last character": KEY[:-1],
+    "minus a middle character": KEY[:15] + KEY[16:],
+    "cut to its first 20": KEY[:20] + "...",
+}
+
+
+@pytest.mark.parametrize("echo", list(ECHOES.values()), ids=list(ECHOES))
+async def test_a_near_echo_of_the_key_is_masked_in_errors(rig: Rig, stream: bool, echo: str) -> None:
+    """Only the exact key was masked: these reached ``str(exc)`` and ``exc.body``."""
+    rig.sim = Simulator(api_keys=(KEY,))
+    rig.gate.reset(rig.sim)
+    body = f'{{"error":{{"message":"Authentication Fails, Your api key: {echo} is invalid","type":"auth"}}}}'
+    rig.gate.canned_at[0] = Canned(401, body.encode())
+    outcome = await rig.run(rig.agent(client=rig.client(api_key=KEY)), "Hi.", stream=stream)
+    error = outcome.error
+    assert isinstance(error, AuthenticationError) and "Authentication Fails" in str(error)
+    for shown in (str(error), repr(error), repr(error.body), traceback_with_locals(error)):
+        assert not leaks(shown), shown
+
+
+@pytest.mark.parametrize("key", ["k", "chat.completion.chunk"])
+async def test_successful_payloads_are_never_masked(rig: Rig, stream: bool, key: str) -> None:
+    """With ``api_key="k"`` every "k" of every chunk was masked (``chat.completion.chun<api key>``)
+    and the stream failed validation: a key that occurs in a good answer must leave it alone."""
+    rig.sim = Simulator(api_keys=(key,))
+    rig.gate.reset(rig.sim)
+    rig.sim.script(Reply(reasoning="Think of a kitchen.", content="A kitchen knife, kept sharp."))
+    outcome = await rig.run(rig.agent(client=rig.client(api_key=key)), "Name a tool.", stream=stream)
+    assert outcome.error is None, repr(outcome.error)
+    assert outcome.output == "A kitchen knife, kept sharp."

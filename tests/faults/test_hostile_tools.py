@@ -6,7 +6,15 @@ with a deadline, so a regression fails instead of hanging the suite.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
+from agentkit.tools import files  # type: ignore[import-not-found]
 from agentkit.tools.math import MathError, evaluate  # type: ignore[import-not-found]
 from fault_rig import in_child
 
@@ -53,3 +61,204 @@ def test_calling_a_number_is_an_error_not_a_silent_wrong_answer(expression: str)
     """``2(3)`` gave 2 and ``(2+3)(4)`` gave 5: the call was dropped."""
     with pytest.raises(MathError, match=r"a number cannot be called: write 2\*\(3\)"):
         evaluate(expression)
+
+
+# --------------------------------------------------------------------------- the files tools
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "root").mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("TOP SECRET\n")
+    (tmp_path / "root" / "readme.txt").write_text(SENTENCE + "\n")
+    return tmp_path / "root"
+
+
+SENTENCE = "This is an ordinary sentence in a readme file with some words."
+
+
+async def call(root: Path, name: str, **arguments: Any) -> str:
+    tools = {t.name: t for t in files.toolset(root)}
+    return str(await tools[name].call(arguments))
+
+
+def files_in_child(root: Path, calls: str, **settings: Any) -> list[tuple[str, int, float]]:
+    """Run tool calls (``(name, {arguments}),`` per line) on ``root`` in a child process with a deadline,
+    with a ticker on the same event loop: per call, its outcome, how often the loop ticked meanwhile
+    (every 10 ms if it is not blocked) and how long it took."""
+    printed = in_child(
+        f"""
+        import json, time, anyio
+        from agentkit.tools import files
+        tools = {{t.name: t for t in files.toolset({str(root)!r}, **{settings!r})}}
+        calls = [{calls}]
+        async def main():
+            ticks = []
+            async def ticker():
+                while True:
+                    ticks.append(time.monotonic())
+                    await anyio.sleep(0.01)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(ticker)
+                for name, arguments in calls:
+                    started, before = time.monotonic(), len(ticks)
+                    try:
+                        outcome = await tools[name].call(arguments)
+                    except files.FilesError as exc:
+                        outcome = f"FilesError: {{exc}}"
+                    print(json.dumps([outcome, len(ticks) - before, time.monotonic() - started]))
+                tg.cancel_scope.cancel()
+        anyio.run(main)
+        """,
+        timeout=60,
+    )
+    return [tuple(json.loads(line)) for line in printed.splitlines()]
+
+
+# item 1: a model-supplied regular expression
+
+
+def test_a_backtracking_regex_neither_freezes_the_process_nor_runs_unbounded(root: Path) -> None:
+    """``re`` held the GIL for ever on ``^(\\w+\\s?)*$``: the event loop (and tool_timeout) froze with it.
+    Now the engine releases the GIL (the loop ticks on) and a search has a time budget."""
+    (root / "letters.txt").write_text("a" * 40 + "b\n")
+    outcomes = files_in_child(
+        root,
+        """
+        ("search_files", {"query": r"^(\\w+\\s?)*$", "regex": True, "path": "readme.txt"}),
+        ("search_files", {"query": r"^(a|aa)*$", "regex": True, "path": "letters.txt"}),
+        ("search_files", {"query": r"((a{1000}){1000}){1000}", "regex": True}),
+        ("search_files", {"query": r"some WORDS\\.$", "regex": True}),
+        """,
+        search_seconds=1.0,
+    )
+    first, slow, bomb, fine = outcomes
+    assert first[0] == "no line matches '^(\\\\w+\\\\s?)*$'"  # the review's: the sentence ends with "."
+    assert slow[0].startswith("FilesError: the regular expression '^(a|aa)*$' took more than 1 s")
+    assert slow[2] < 10 and slow[1] >= 20  # stopped in time; the loop ticked (every 10 ms) meanwhile
+    assert "repeats too much" in bomb[0] and bomb[2] < 5  # refused before compiling gigabytes
+    assert fine[0] == f"readme.txt:1: {SENTENCE}"
+
+
+def test_the_repeat_estimate_refuses_only_what_written_out_is_huge() -> None:
+    from agentkit.tools._search import written_out_size  # type: ignore[import-not-found]
+
+    assert written_out_size(r"\d{4}-\d{2}-\d{2}") == 10
+    assert written_out_size(r"(?:a{1000}){1000}") >= 1_000_000
+    assert written_out_size(r".{0,1000}x.{0,1000}y") <= 3_000
+    assert written_out_size(r"[{]{5}\{9999\}\p{L}{3}") < 100
+
+
+# item 4: named pipes
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_given_as_a_path_is_refused_not_opened(root: Path) -> None:
+    """Opening a FIFO blocks until a writer (or reader) comes: for ever."""
+    os.mkfifo(root / "pipe")
+    outcomes = files_in_child(
+        root,
+        """
+        ("search_files", {"query": "x", "path": "pipe"}),
+        ("read_file", {"path": "pipe"}),
+        ("write_file", {"path": "pipe", "content": "x"}),
+        ("search_files", {"query": "ordinary"}),
+        ("list_files", {}),
+        """,
+    )
+    refusal = "FilesError: 'pipe' is a named pipe, not a regular file: the file tools do not open it"
+    assert [outcome for outcome, _, _ in outcomes] == [
+        refusal,
+        refusal,
+        refusal,
+        f"readme.txt:1: {SENTENCE}",  # a folder search skips the pipe
+        "pipe (a named pipe: not readable)\nreadme.txt (63 bytes)",
+    ]
+
+
+# item 5: broken links and loops
+
+
+async def test_broken_links_and_loops_are_listed_as_what_they_are(root: Path) -> None:
+    (root / "broken").symlink_to("missing")
+    (root / "self").symlink_to("self")
+    (root / "ping").symlink_to("pong")
+    (root / "pong").symlink_to("ping")
+    (root / "sub").mkdir()
+    (root / "sub" / "dangling").symlink_to("../../outside/gone.txt")
+    expected = [
+        "broken (broken link: what it points to does not exist)",
+        "ping (link loop: not accessible)",
+        "pong (link loop: not accessible)",
+        "readme.txt (63 bytes)",
+        "self (link loop: not accessible)",
+    ]
+    assert (await call(root, "list_files")).splitlines() == [*expected, "sub/"]
+    listing = (await call(root, "list_files", recursive=True)).splitlines()
+    assert listing == [*expected, "sub/dangling (broken link: what it points to does not exist)"]
+    assert await call(root, "search_files", query="ordinary") == f"readme.txt:1: {SENTENCE}"
+    with pytest.raises(files.FilesError, match="link loop"):
+        await call(root, "read_file", path="ping")
+    assert await call(root, "delete_file", path="self") == "deleted self"  # the loop can be cleaned up
+    assert await call(root, "delete_file", path="broken") == "deleted broken"
+    assert not os.path.lexists(root / "self") and not os.path.lexists(root / "broken")
+
+
+# item 6: file names that are not UTF-8 (the files tools' part: listing them without crashing)
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="these file systems only take Unicode names")
+async def test_names_that_are_not_utf8_are_listed_searched_and_read(root: Path) -> None:
+    (root / os.fsdecode(b"caf\xe9.txt")).write_text("ordinary coffee\n")
+    name = os.fsdecode(b"caf\xe9.txt")  # the name as Python sees it: a lone surrogate for the byte
+    assert (await call(root, "list_files")).splitlines()[0] == f"{name} (16 bytes)"
+    assert f"{name}:1: ordinary coffee" in await call(root, "search_files", query="ordinary")
+    assert await call(root, "read_file", path=name) == "ordinary coffee\n"
+    with pytest.raises(files.FilesError, match="not valid text"):  # a lone surrogate in content
+        await call(root, "write_file", path="new.txt", content="caf\udce9")
+    assert not (root / "new.txt").exists()
+
+
+# item 16: a link swapped between the check and the open
+
+FLIPPER = """
+import os, sys, time
+root, outside = sys.argv[1:3]
+docs, away = os.path.join(root, "docs"), os.path.join(root, "docs-away")
+for _ in range(200_000):  # bounded; the test ends it sooner
+    os.rename(docs, away)  # the real folder "docs" goes...
+    os.symlink(outside, docs)  # ...and a link out of the root takes its name for a moment,
+    time.sleep(0.0001)
+    os.unlink(docs)
+    os.rename(away, docs)  # then the real folder is back
+    time.sleep(0.0001)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+async def test_reads_racing_a_link_swapped_in_and_out_never_leak_outside(root: Path) -> None:
+    """A second process swaps ``docs`` between a real folder and a link out of the root while reads and
+    searches run: a path checked inside must never be opened outside (the review saw 1 leak in
+    3,000 reads). Files are opened component by component without following links, so a swap is
+    refused or missed, never followed."""
+    (root / "docs").mkdir()
+    (root / "docs" / "secret.txt").write_text("harmless\n")
+    flipper = subprocess.Popen([sys.executable, "-c", FLIPPER, str(root), str(root.parent / "outside")])
+    seen: set[str] = set()
+    try:
+        for _ in range(800):
+            for name, arguments in (
+                ("read_file", {"path": "docs/secret.txt"}),
+                ("search_files", {"query": "e"}),
+            ):
+                try:
+                    seen.add(await call(root, name, **arguments))
+                except (files.FilesError, OSError) as exc:  # refused, or gone for a moment: never read
+                    seen.add(type(exc).__name__)
+    finally:
+        flipper.kill()
+        flipper.wait()
+    assert not [text for text in seen if "TOP SECRET" in text], seen
+    assert "harmless\n" in seen  # the reads did run, and often succeeded
+    assert not seen & {"OSError", "FileNotFoundError"}, seen  # a race is a clear refusal too

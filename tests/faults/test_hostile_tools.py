@@ -6,15 +6,17 @@ with a deadline, so a regression fails instead of hanging the suite.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from agentkit.tools import files  # type: ignore[import-not-found]
+from agentkit.tools import files, shell  # type: ignore[import-not-found]
 from agentkit.tools.math import MathError, evaluate  # type: ignore[import-not-found]
 from fault_rig import in_child
 
@@ -262,3 +264,73 @@ async def test_reads_racing_a_link_swapped_in_and_out_never_leak_outside(root: P
     assert not [text for text in seen if "TOP SECRET" in text], seen
     assert "harmless\n" in seen  # the reads did run, and often succeeded
     assert not seen & {"OSError", "FileNotFoundError"}, seen  # a race is a clear refusal too
+
+
+# --------------------------------------------------------------------------- the shell tool
+
+
+async def test_commands_get_only_safe_variables_whatever_the_secret_is_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Item 2 (b): each of these passed the old deny-list of secret-looking names and URLs."""
+    leaky = {
+        "DEEPSEEK_API_KEY": "sk-not-for-commands",
+        "REDIS_URL": "redis://:pw@cache:6379",
+        "DATABASE_URL": "postgres://u:pa/ss@db/app",
+        "SENTRY_DSN": "https://abc123@o1.ingest.sentry.io/1",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/XyZ",
+        "WEBHOOK_URL": "https://example.com/hook?token=abc",
+        "GH_PAT": "ghp_x",
+        "GITHUB_PAT": "ghp_y",
+        "CI_JOB_JWT": "eyJ.x.y",
+        "AWS_CREDS": "aws-creds-value",
+        "PASSWORD_SALT": "salt-value",
+    }
+    for name, value in leaky.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    (tool,) = shell.toolset()
+    out = await tool.call({"command": f'{sys.executable} -c "import os; print(dict(os.environ))"'})
+    passed = ast.literal_eval(out.split("\n")[2])
+    assert [name for name in leaky if name in passed] == []
+    assert not [value for value in leaky.values() if value in out]
+    assert passed["LANG"] == "C.UTF-8" and passed["PATH"] == os.environ["PATH"]
+
+
+def survivors(marker: str) -> list[int]:
+    """Processes whose command line holds ``marker`` (a sleep length no one else uses)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline.split(b"\0"):
+                found.append(int(name))
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="descendants are tracked on Linux (a subreaper)")
+@pytest.mark.parametrize(
+    ("command", "timeout"),
+    [
+        ("setsid sleep {marker}", 1.0),  # left the process group, then the timeout struck
+        ("setsid -f sleep {marker}", 5.0),  # left the group and its parent, which exited at once
+        ("sleep {marker} >/dev/null 2>&1 &", 5.0),  # in the background, the command exited normally
+        ("(sh -c 'setsid sleep {marker} >/dev/null 2>&1 &' &); sleep 0.2", 5.0),  # a double fork
+    ],
+    ids=["setsid-timeout", "setsid-fork", "background", "double-fork"],
+)
+async def test_no_process_a_command_started_outlives_it(command: str, timeout: float) -> None:
+    """Item 15: killing the process group missed ``setsid sleep`` at a timeout and ``sleep &`` at a
+    normal exit; every descendant is now ended with the command."""
+    marker = f"{os.getpid() % 1000 + 1000}.{abs(hash(command)) % 10_000}"
+    (tool,) = shell.toolset(allow_shell=True, timeout=timeout)
+    try:
+        out = await tool.call({"command": command.format(marker=marker)})
+        assert out.startswith(("exit code: 0", "timed out after 1 s and was killed")), out
+        assert survivors(marker) == []
+    finally:
+        for pid in survivors(marker):  # what a regression left running: ended here, by its id
+            os.kill(pid, signal.SIGKILL)

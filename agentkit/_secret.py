@@ -19,8 +19,8 @@ import httpx
 
 MASK = "<api key>"
 FRAGMENT = 8
-"""Any run of this many characters of the key is masked. Shorter keys are no secret worth hiding
-(DeepSeek's are 35 characters); masking their every occurrence would only garble error messages."""
+"""Any run of this many characters of the key is masked. A key shorter than this is a test value, not
+a secret worth hiding; masking its every occurrence would only garble error messages."""
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_ESCAPE = re.compile(r"\\u00([0-7][0-9a-fA-F])")

@@ -134,7 +134,7 @@ class StreamIdleTimeoutError(APITimeoutError):
 
 
 class EmptyResponseError(APIError):
-    """A 200 response with an empty or blank body, which DeepSeek sends under load."""
+    """A 200 response with an empty or blank body (which DeepSeek sends under load), or with no choices."""
 
     remedy = "the server returned an empty body, usually under load: retry after a short wait"
     retryable = True

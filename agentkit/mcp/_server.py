@@ -192,7 +192,7 @@ class MCPServer:
                 return connection
             if self._restarts >= self.max_restarts:
                 raise MCPServerError(
-                    f"the MCP server {self.name!r} stopped and was restarted {self._restarts} times already; "
+                    f"the MCP server {self.name!r} stopped and was restarted {_times(self._restarts)} already; "
                     f"it is not started again until it is closed and reopened"
                 )
             self._restarts += 1
@@ -206,7 +206,7 @@ class MCPServer:
         restart = (
             "it will be started again for the next call"
             if self._restarts < self.max_restarts
-            else f"it was restarted {self._restarts} times already and will not be again"
+            else f"it was restarted {_times(self._restarts)} already and will not be again"
         )
         return MCPServerError(
             f"the MCP server {self.name!r} closed the connection {doing} (it crashed, exited or went away); "
@@ -316,6 +316,10 @@ class MCPServer:
             return await answer(caller, params)
         except AgentkitError as exc:
             return types.ErrorData(code=types.INTERNAL_ERROR, message=f"the model request failed: {exc}")
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 async def _list_page(client: Client, *, cursor: str | None) -> types.ListToolsResult:

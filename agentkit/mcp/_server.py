@@ -192,8 +192,8 @@ class MCPServer:
                 return connection
             if self._restarts >= self.max_restarts:
                 raise MCPServerError(
-                    f"the MCP server {self.name!r} stopped and was restarted {_times(self._restarts)} already; "
-                    f"it is not started again until it is closed and reopened"
+                    f"the MCP server {self.name!r} stopped and was restarted {_times(self._restarts)} "
+                    f"already; it is not started again until it is closed and reopened"
                 )
             self._restarts += 1
             logger.warning("restarting the MCP server %r (restart %d of %d)", self.name, self._restarts,

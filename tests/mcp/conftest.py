@@ -47,9 +47,10 @@ def make_agent(sim: Simulator) -> AgentFactory:
 
 @contextmanager
 def serve_asgi(app: Any, timeout: float = 20.0) -> Iterator[str]:
-    """Run an ASGI app (with its lifespan) with uvicorn on 127.0.0.1 in a daemon thread; yield its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           timeout_graceful_shutdown=1))
+    """Run an ASGI app (with its lifespan) with uvicorn on 127.0.0.1 in a daemon thread; yield its URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=1)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

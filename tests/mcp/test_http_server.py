@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from inline_snapshot import snapshot
 
-from agentkit import RunContext, ToolDefinitionError, TooManyToolsError, ToolResult, tool
+from agentkit import RunContext, ToolDefinitionError, ToolResult, TooManyToolsError, tool
 from agentkit.mcp import MCPServer
 from agentkit.sim import Reply, Simulator
 
@@ -48,7 +48,13 @@ async def test_error_results_and_timeouts_become_tool_messages(
     url: str, make_agent: AgentFactory, sim: Simulator
 ) -> None:
     sim.script(
-        Reply(tool_calls=[("explode", {"reason": "testing"}), ("slow", {"seconds": 30}), ("add", {"a": 2, "b": 3})]),
+        Reply(
+            tool_calls=[
+                ("explode", {"reason": "testing"}),
+                ("slow", {"seconds": 30}),
+                ("add", {"a": 2, "b": 3}),
+            ]
+        ),
         Reply(content="Two failed, one worked."),
         Reply(tool_calls=[("slow", {"seconds": 0})]),
         Reply(content="Fine now."),
@@ -69,7 +75,9 @@ async def test_error_results_and_timeouts_become_tool_messages(
     assert tool_messages(again.messages) == ["finally"]  # the timed-out call left the connection working
 
 
-async def test_a_list_change_reaches_the_next_run(growing_url: str, make_agent: AgentFactory, sim: Simulator) -> None:
+async def test_a_list_change_reaches_the_next_run(
+    growing_url: str, make_agent: AgentFactory, sim: Simulator
+) -> None:
     server = MCPServer.http(growing_url)
     sim.script(Reply(tool_calls=[("grow", {})]), Reply(content="Grown."), Reply(content="Hello."))
     agent = make_agent(tools=[server])
@@ -121,7 +129,11 @@ async def test_sampling_uses_the_runs_model_and_counts_in_its_usage(
     era: str, request: pytest.FixtureRequest, make_agent: AgentFactory, sim: Simulator
 ) -> None:
     url = request.getfixturevalue(era)
-    sim.script(Reply(tool_calls=[("haiku", {"topic": "autumn"})]), Reply(content="leaves fall softly"), Reply(content="Done."))
+    sim.script(
+        Reply(tool_calls=[("haiku", {"topic": "autumn"})]),
+        Reply(content="leaves fall softly"),
+        Reply(content="Done."),
+    )
     result = await make_agent(tools=[MCPServer.http(url, sampling=True)]).run("A haiku about autumn, please.")
     assert tool_messages(result.messages) == ["deepseek-v4-flash wrote: leaves fall softly"]
     sampled = sim.requests[1].json
@@ -151,10 +163,19 @@ async def test_filters_and_prefix(url: str) -> None:
     without = MCPServer.http(url, deny=["explode", "configure"])
     async with only, without:
         assert [t.name for t in await only.list_tools()] == ["calc_add", "calc_slow"]
-        assert [t.name for t in await without.list_tools()] == ["add", "slow", "grow", "whoami", "media", "haiku"]
+        assert [t.name for t in await without.list_tools()] == [
+            "add",
+            "slow",
+            "grow",
+            "whoami",
+            "media",
+            "haiku",
+        ]
 
 
-async def test_two_servers_collide_without_a_prefix(url: str, make_agent: AgentFactory, sim: Simulator) -> None:
+async def test_two_servers_collide_without_a_prefix(
+    url: str, make_agent: AgentFactory, sim: Simulator
+) -> None:
     @tool
     def add(a: int, b: int) -> int:
         """A local add."""
@@ -190,9 +211,9 @@ async def test_strict_converts_or_refuses_each_tool(url: str) -> None:
     )
     assert server.refused == snapshot(
         {
-            "configure": "Tool 'configure' cannot use strict mode: parameter 'options': it is a free-form mapping \
-(dict), and strict mode only allows objects with named fields. Use a pydantic model, dataclass or TypedDict, or \
-use @tool(strict=False)."
+            "configure": "Tool 'configure' cannot use strict mode: parameter 'options': it is a free-form "
+            "mapping (dict), and strict mode only allows objects with named fields. Use a pydantic model, "
+            "dataclass or TypedDict, or use @tool(strict=False)."
         }
     )
 

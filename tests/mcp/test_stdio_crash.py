@@ -33,11 +33,16 @@ async def _kill_when_hanging(pid_file: Path) -> int:
 
 
 @pytest.mark.parametrize("held", [True, False], ids=["agent-entered", "per-run"])
-async def test_killing_the_server_mid_run(held: bool, tmp_path: Path, make_agent: AgentFactory, sim: Simulator) -> None:
+async def test_killing_the_server_mid_run(
+    held: bool, tmp_path: Path, make_agent: AgentFactory, sim: Simulator
+) -> None:
     pid_file = tmp_path / "pid"
     server = MCPServer.stdio(PYTHON, [CRASHY], env={"PID_FILE": str(pid_file)}, name="crashy")
     sim.script(
-        Reply(tool_calls=[("hang", {})]), Reply(content="It crashed."), Reply(tool_calls=[("pid", {})]), Reply(content="Ok.")
+        Reply(tool_calls=[("hang", {})]),
+        Reply(content="It crashed."),
+        Reply(tool_calls=[("pid", {})]),
+        Reply(content="Ok."),
     )
     agent = make_agent(tools=[server])
     async with anyio.create_task_group() as tasks:
@@ -73,8 +78,10 @@ async def test_restarts_are_limited(make_agent: AgentFactory, sim: Simulator) ->
     agent = make_agent(tools=[server], tool_retries=5)
     async with agent:
         result = await agent.run("Die twice.")
-    closed = "Error: 'die' raised MCPServerError: the MCP server 'crashy' closed the connection during the call " \
-             "(it crashed, exited or went away); "
+    closed = (
+        "Error: 'die' raised MCPServerError: the MCP server 'crashy' closed the connection during the call "
+        "(it crashed, exited or went away); "
+    )
     assert tool_messages(result.messages) == [
         closed + "it will be started again for the next call",
         closed + "it was restarted once already and will not be again",
@@ -114,7 +121,9 @@ async def test_a_server_that_cannot_start_is_a_clear_error(make_agent: AgentFact
     broken = MCPServer.stdio(PYTHON, ["-c", "raise SystemExit(1)"], name="broken")
     with pytest.raises(MCPServerError, match="could not connect to the MCP server 'broken': "):
         await make_agent(tools=[broken]).run("Hello")
-    silent = MCPServer.stdio(PYTHON, ["-c", "import time; time.sleep(60)"], name="silent", connect_timeout=0.5)
-    with pytest.raises(MCPServerError, match="'silent': TimeoutError: no answer within 0.5 s"):
+    silent = MCPServer.stdio(
+        PYTHON, ["-c", "import time; time.sleep(60)"], name="silent", connect_timeout=0.5
+    )
+    with pytest.raises(MCPServerError, match=r"'silent': TimeoutError: no answer within 0\.5 s"):
         await make_agent(tools=[silent]).run("Hello")
     assert sim.requests == []

@@ -29,7 +29,11 @@ async def test_tools_come_with_the_servers_own_schemas() -> None:
     for ours, theirs in zip(tools, listed, strict=True):
         assert ours.schema == {
             "type": "function",
-            "function": {"name": theirs.name, "description": theirs.description, "parameters": theirs.input_schema},
+            "function": {
+                "name": theirs.name,
+                "description": theirs.description,
+                "parameters": theirs.input_schema,
+            },
         }
         assert not ours.strict
 
@@ -37,7 +41,9 @@ async def test_tools_come_with_the_servers_own_schemas() -> None:
 async def test_a_run_gets_the_real_time(make_agent: AgentFactory, sim: Simulator) -> None:
     clock = MCPServer.stdio(TIME_SERVER[0], TIME_SERVER[1:], prefix="time")
     agent = make_agent(tools=[clock])
-    events = [event async for event in agent.run_stream("What is the current time in the timezone Asia/Tokyo?")]
+    events = [
+        event async for event in agent.run_stream("What is the current time in the timezone Asia/Tokyo?")
+    ]
     result = events[-1].result  # type: ignore[attr-defined]
 
     started = [e for e in events if isinstance(e, ToolCallStarted)]

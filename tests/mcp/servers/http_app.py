@@ -22,7 +22,9 @@ PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(92)).decode()
 def ask(topic: str) -> Sample:
     """The sampling request of ``haiku``."""
     prompt = types.TextContent(type="text", text=f"Write a haiku about {topic}.")
-    return Sample([types.SamplingMessage(role="user", content=prompt)], max_tokens=60, system_prompt="Be brief.")
+    return Sample(
+        [types.SamplingMessage(role="user", content=prompt)], max_tokens=60, system_prompt="Be brief."
+    )
 
 
 def build(*, legacy: bool = False) -> MCPServer:
@@ -72,11 +74,15 @@ def build(*, legacy: bool = False) -> MCPServer:
             types.ImageContent(type="image", data=PNG, mime_type="image/png"),
             types.EmbeddedResource(
                 type="resource",
-                resource=types.TextResourceContents(uri="file:///notes.txt", mime_type="text/plain", text="a note"),
+                resource=types.TextResourceContents(
+                    uri="file:///notes.txt", mime_type="text/plain", text="a note"
+                ),
             ),
             types.EmbeddedResource(
                 type="resource",
-                resource=types.BlobResourceContents(uri="file:///data.bin", blob=base64.b64encode(bytes(5)).decode()),
+                resource=types.BlobResourceContents(
+                    uri="file:///data.bin", blob=base64.b64encode(bytes(5)).decode()
+                ),
             ),
             types.ResourceLink(
                 type="resource_link", uri="https://example.com/r", name="report", mime_type="text/html"
@@ -95,9 +101,11 @@ def build(*, legacy: bool = False) -> MCPServer:
         return f"{name}: {sorted(options)}"
 
     if legacy:
+
         async def discover(ctx: Any, params: Any) -> types.DiscoverResult:
-            return types.DiscoverResult(supported_versions=list(HANDSHAKE_PROTOCOL_VERSIONS),
-                                        capabilities=types.ServerCapabilities())
+            return types.DiscoverResult(
+                supported_versions=list(HANDSHAKE_PROTOCOL_VERSIONS), capabilities=types.ServerCapabilities()
+            )
 
         server._lowlevel_server.add_request_handler("server/discover", types.RequestParams, discover)
     return server

@@ -59,7 +59,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import anyio
 
     names = ", ".join(t.name for t in served)
-    print(f"serving {len(served)} tools over MCP on stdio: {names}", file=sys.stderr)
+    print(f"agentkit mcp: serving {names} over stdio", file=sys.stderr)
     anyio.run(serve_stdio, served)
     return 0
 

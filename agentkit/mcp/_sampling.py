@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .._wire import ChatRequest, Message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Caller:
     """The run a tool call comes from: where its sampling requests go and are counted."""
 

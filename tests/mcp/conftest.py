@@ -3,6 +3,7 @@ real clients (the SDK's, Pydantic AI's), agents on the simulator in process; on 
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import time
@@ -46,10 +47,10 @@ def make_agent(sim: Simulator) -> AgentFactory:
 
 
 @contextmanager
-def serve_asgi(app: Any, timeout: float = 20.0) -> Iterator[str]:
+def serve_asgi(app: Any, port: int = 0, timeout: float = 20.0) -> Iterator[str]:
     """Run an ASGI app (with its lifespan) with uvicorn on 127.0.0.1 in a daemon thread; yield its URL."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=1)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -63,6 +64,12 @@ def serve_asgi(app: Any, timeout: float = 20.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def tool_messages(messages: list[dict[str, Any]]) -> list[str]:

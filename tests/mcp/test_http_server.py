@@ -1,18 +1,21 @@
 """A streamable-HTTP server started here with the SDK's MCPServer (FastMCP): errors, timeouts, list
-changes in both protocol eras, results with binary content, headers, sampling, filters, strict mode."""
+changes in both protocol eras, results with binary content, headers, sampling, filters, strict mode, a
+server that goes away, hooks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 from inline_snapshot import snapshot
 
-from agentkit import RunContext, ToolDefinitionError, ToolResult, TooManyToolsError, tool
-from agentkit.mcp import MCPServer
+from agentkit import Hook, RunContext, ToolCallInfo, ToolDefinitionError, ToolResult, TooManyToolsError, tool
+from agentkit.mcp import MCPServer, MCPServerError
 from agentkit.sim import Reply, Simulator
 
-from .conftest import AgentFactory, serve_asgi, tool_messages
+from .conftest import AgentFactory, free_port, serve_asgi, tool_messages
 from .servers.http_app import build, crowded
 
 pytestmark = pytest.mark.anyio
@@ -170,6 +173,7 @@ async def test_filters_and_prefix(url: str) -> None:
             "whoami",
             "media",
             "haiku",
+            "notes_search",  # "notes.search" on the server: the API allows no dot in a name
         ]
 
 
@@ -227,6 +231,57 @@ async def test_the_tool_cap_counts_mcp_tools_before_any_request(
     server = MCPServer.http(crowded_url, deny=["tool_0"])
     sim.script(Reply(content="Hi."))
     assert (await make_agent(tools=[server]).run("Hello")).output == "Hi."  # 128 fit
+
+
+@pytest.fixture
+def two_apps() -> tuple[Any, Any]:
+    """Two lives of one server (an app serves one life: its session manager runs once)."""
+    return build().streamable_http_app(), build().streamable_http_app()
+
+
+async def test_a_server_that_goes_away_and_comes_back(
+    two_apps: tuple[Any, Any], make_agent: AgentFactory, sim: Simulator
+) -> None:
+    port = free_port()
+    server = MCPServer.http(f"http://127.0.0.1:{port}/mcp", name="flaky", allow=["add"])
+    agent = make_agent(tools=[server])
+    for _ in range(3):
+        sim.script(Reply(tool_calls=[("add", {"a": 1, "b": 2})]), Reply(content="Done."))
+    with contextlib.ExitStack() as lives:
+        lives.enter_context(serve_asgi(two_apps[0], port=port))
+        async with agent:
+            first = await agent.run("Add.")
+            lives.close()  # the server goes away while the agent holds its connection
+            second = await agent.run("Add again.")
+            with serve_asgi(two_apps[1], port=port):
+                third = await agent.run("And again.")
+    assert tool_messages(first.messages) == tool_messages(third.messages) == ["3"]
+    (failed,) = tool_messages(second.messages)
+    assert failed.startswith("Error: 'add' raised MCPServerError: ") and "'flaky'" in failed
+    assert second.output == "Done."
+
+
+async def test_a_server_that_is_not_there(make_agent: AgentFactory, sim: Simulator) -> None:
+    server = MCPServer.http(f"http://127.0.0.1:{free_port()}/mcp", name="absent")
+    with pytest.raises(MCPServerError, match="could not connect to the MCP server 'absent': ConnectError"):
+        await make_agent(tools=[server]).run("Hello")
+    assert sim.requests == []
+
+
+async def test_hooks_see_mcp_calls(url: str, make_agent: AgentFactory, sim: Simulator) -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Recorder(Hook):
+        async def wrap_tool_call(
+            self, call: ToolCallInfo, proceed: Callable[[], Awaitable[ToolResult]]
+        ) -> ToolResult:
+            result = await proceed()
+            seen.append((call.call["function"]["name"], result.content))
+            return result
+
+    sim.script(Reply(tool_calls=[("add", {"a": 4, "b": 5})]), Reply(content="9"))
+    await make_agent(tools=[MCPServer.http(url, allow=["add"])], hooks=[Recorder()]).run("4+5?")
+    assert seen == [("add", "9")]
 
 
 async def test_a_tool_called_directly_needs_a_run_context(url: str) -> None:

@@ -95,6 +95,11 @@ def build(*, legacy: bool = False) -> MCPServer:
         text = answer.content.text if isinstance(answer.content, types.TextContent) else "?"
         return f"{answer.model} wrote: {text}"
 
+    @server.tool(name="notes.search")
+    def search_notes(text: str) -> str:
+        """A name with a dot, which DeepSeek's API does not accept."""
+        return f"no notes about {text}"
+
     @server.tool()
     def configure(options: dict[str, Any], name: str = "default") -> str:
         """Takes a free-form mapping (not strict-compatible)."""

@@ -33,7 +33,8 @@ def city_timezone(city: str) -> str:
 
 async def main() -> None:
     clock = MCPServer.stdio(sys.executable, ["-m", "mcp_server_time"], prefix="time")
-    math = MCPServer.stdio(sys.executable, ["-m", "agentkit", "mcp", "serve", "--tools", "math"], prefix="math")
+    served = ["-m", "agentkit", "mcp", "serve", "--tools", "math"]  # agentkit's own tools, over MCP
+    math = MCPServer.stdio(sys.executable, served, prefix="math")
     agent = Agent(
         model="deepseek-chat",
         tools=[city_timezone, clock, math],
@@ -48,7 +49,8 @@ async def main() -> None:
             elif isinstance(event, RunDone):
                 print(f"answer: {event.result.output}")
                 usage = event.result.usage
-                print(f"usage: {usage.requests} requests, {usage.tool_calls} tool calls, cost ${usage.cost:.6f}")
+                calls = f"{usage.requests} requests, {usage.tool_calls} tool calls"
+                print(f"usage: {calls}, cost ${usage.cost:.6f}")
 
 
 if __name__ == "__main__":

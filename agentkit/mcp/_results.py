@@ -1,13 +1,14 @@
 """An MCP tool's result as the text of a ``tool`` message.
 
-DeepSeek's chat API reads text only, so a result becomes text the model can use:
+A ``tool`` message's content is a string (``deepseek-api.md`` §1), so a result becomes text the model can
+use:
 
 - text blocks as they are, one after another;
 - ``structuredContent`` as compact JSON: alone when the server sent no text, or instead of text that is
   the same data as JSON (servers send both for older clients, often pretty-printed: tokens for nothing);
 - an embedded text resource with its URI, a resource link as one line naming it;
-- images, audio and binary resources are not sent (the model could not read them, and base64 would
-  only cost tokens): one line says what was there (kind, media type, size, URI).
+- images, audio and binary resources are not sent (a tool message cannot carry them, and base64 text
+  would only cost tokens): one line says what was there (kind, media type, size, URI).
 
 A result with ``isError`` raises ``MCPToolError`` with the same text, so the agent sends it as an error
 (counted against the tool's retry budget) like any failed tool.
@@ -46,7 +47,7 @@ def _block_text(block: types.ContentBlock) -> str:
         return block.text
     if isinstance(block, types.ImageContent | types.AudioContent):
         kind = "image" if isinstance(block, types.ImageContent) else "audio"
-        return f"[{kind} not shown ({block.mime_type}, {_size(block.data)}): the model reads text only]"
+        return f"[{kind} not shown ({block.mime_type}, {_size(block.data)}): a tool message is text only]"
     if isinstance(block, types.ResourceLink):
         about = f": {block.description}" if block.description else ""
         media = f" ({block.mime_type})" if block.mime_type else ""

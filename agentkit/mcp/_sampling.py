@@ -6,7 +6,8 @@ usage like any of its requests (tokens, cost, and one request). A server on prot
 within the tool call itself, so the run is known exactly; an older server sends the request on its own
 and it is answered for the earliest call still waiting on that server.
 
-DeepSeek's chat API reads text: images and audio in the server's messages become a line saying so.
+Messages are sent as text (only DeepSeek's vision model reads images, ``deepseek-api.md`` §1): images and
+audio in the server's messages become a line saying so.
 """
 
 from __future__ import annotations
@@ -91,5 +92,5 @@ def _text(block: types.SamplingMessageContentBlock) -> str:
     if isinstance(block, types.TextContent):
         return block.text
     if isinstance(block, types.ImageContent | types.AudioContent):
-        return f"[{block.type} not shown ({block.mime_type}): the model reads text only]"
+        return f"[{block.type} not shown ({block.mime_type}): sent as text only]"
     return to_json(block.model_dump(mode="json", by_alias=True, exclude_none=True)).decode()

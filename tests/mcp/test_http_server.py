@@ -111,7 +111,7 @@ async def test_results_with_binary_content(url: str, make_agent: AgentFactory, s
     assert tool_messages(result.messages) == [
         snapshot("""\
 Here is the chart.
-[image not shown (image/png, 100 bytes): the model reads text only]
+[image not shown (image/png, 100 bytes): a tool message is text only]
 [resource file:///notes.txt (text/plain)]
 a note
 [resource file:///data.bin not shown, 5 bytes of binary data]

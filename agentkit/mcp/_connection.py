@@ -69,6 +69,7 @@ class Connection:
         self._ready = anyio.Event()
         self._stop = anyio.Event()
         self._done = anyio.Event()
+        self._scope = anyio.CancelScope()
         self._waiting: set[anyio.CancelScope] = set()
 
     @classmethod
@@ -82,7 +83,11 @@ class Connection:
         """Connect, or raise ``MCPServerError`` saying why not."""
         connection = cls(make_client, label, connect_timeout)
         spawn(lambda: connection._serve(on_change))
-        await connection._ready.wait()
+        try:
+            await connection._ready.wait()
+        except BaseException:  # cancelled while connecting: give up connecting
+            connection._scope.cancel()
+            raise
         if connection.client is None:
             raise MCPServerError(f"could not connect to the MCP server {label}: {_reason(connection.error)}")
         return connection
@@ -113,9 +118,10 @@ class Connection:
 
     async def _serve(self, on_change: Callable[[], None]) -> None:
         try:
-            with anyio.CancelScope(deadline=anyio.current_time() + self._connect_timeout) as opening:
+            with self._scope:
+                self._scope.deadline = anyio.current_time() + self._connect_timeout
                 async with self._make_client() as client, anyio.create_task_group() as tasks:
-                    opening.deadline = math.inf
+                    self._scope.deadline = math.inf
                     self.client = client
                     capabilities = client.server_capabilities.tools
                     if capabilities is not None and capabilities.list_changed:
@@ -123,7 +129,7 @@ class Connection:
                     self._ready.set()
                     await self._stop.wait()
                     tasks.cancel_scope.cancel()
-            if opening.cancelled_caught and self.client is None:
+            if self._scope.cancelled_caught and self.client is None:
                 self.error = TimeoutError(f"no answer within {self._connect_timeout:g} s")
         except Exception as exc:  # the connection failed or died: kept for the messages that follow
             self.error = exc

@@ -198,6 +198,8 @@ class MCPServer:
             self._restarts += 1
             logger.warning("restarting the MCP server %r (restart %d of %d)", self.name, self._restarts,
                            self.max_restarts)
+            with anyio.CancelScope(shield=True):
+                await connection.close()  # what is left of it: pipes, tasks, a process that hangs on
             self._connection = connection = await self._connect()
             return connection
 

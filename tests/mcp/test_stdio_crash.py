@@ -127,3 +127,33 @@ async def test_a_server_that_cannot_start_is_a_clear_error(make_agent: AgentFact
     with pytest.raises(MCPServerError, match=r"'silent': TimeoutError: no answer within 0\.5 s"):
         await make_agent(tools=[silent]).run("Hello")
     assert sim.requests == []
+
+
+async def test_a_run_cancelled_while_the_server_starts_leaves_no_process(
+    tmp_path: Path, make_agent: AgentFactory
+) -> None:
+    pid_file = tmp_path / "pid"
+    starts_slowly = (
+        "import os, pathlib, time; pathlib.Path(os.environ['PID_FILE']).write_text(str(os.getpid())); "
+        "time.sleep(60)"
+    )
+    server = MCPServer.stdio(PYTHON, ["-c", starts_slowly], env={"PID_FILE": str(pid_file)})
+    agent = make_agent(tools=[server])
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(agent.run, "Hello")
+        while not pid_file.exists() or not pid_file.read_text():
+            await anyio.sleep(0.02)
+        tasks.cancel_scope.cancel()
+    pid = int(pid_file.read_text())
+    with anyio.fail_after(20):  # generous: the SDK closes stdin, then terminates, then kills
+        while _running(pid):
+            await anyio.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie waiting to be reaped is gone too
+        return stat.read().split()[2] != "Z"

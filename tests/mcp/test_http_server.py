@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from inline_snapshot import snapshot
 
-from agentkit import Hook, RunContext, ToolCallInfo, ToolDefinitionError, ToolResult, TooManyToolsError, tool
+from agentkit import (
+    Hook,
+    RunContext,
+    ToolCallInfo,
+    ToolDefinitionError,
+    ToolResult,
+    ToolSource,
+    TooManyToolsError,
+    UserError,
+    tool,
+)
 from agentkit.mcp import MCPServer, MCPServerError
 from agentkit.sim import Reply, Simulator
 
@@ -164,6 +174,9 @@ async def test_sampling_is_off_unless_enabled(url: str, make_agent: AgentFactory
 async def test_filters_and_prefix(url: str) -> None:
     only = MCPServer.http(url, allow=["add", "slow"], prefix="calc")
     without = MCPServer.http(url, deny=["explode", "configure"])
+    assert isinstance(only, ToolSource)
+    with pytest.raises(UserError, match=r"open the MCP server 'http://127\.0\.0\.1:\d+/mcp' first"):
+        await only.list_tools()
     async with only, without:
         assert [t.name for t in await only.list_tools()] == ["calc_add", "calc_slow"]
         assert [t.name for t in await without.list_tools()] == [

@@ -65,7 +65,8 @@ class ServerOptions(TypedDict, total=False):
     """Make every tool strict (DeepSeek's ``/beta``); a tool whose schema cannot be is left out, and
     ``refused`` says why. Default ``False``: many servers' schemas are not strict-compatible."""
     timeout: float | None
-    """Seconds one call may take (default 60); the model is then told it timed out."""
+    """Seconds one call may take (default 60; ``None``: the agent's ``tool_timeout``); the model is then
+    told it timed out."""
     connect_timeout: float
     """Seconds to start and connect (default 30)."""
     sampling: bool

@@ -31,12 +31,20 @@ _T = TypeVar("_T")
 class ClientPool:
     """The clients of one agent, one per event loop, made by ``factory`` on first use."""
 
-    def __init__(self, factory: Callable[[], DeepSeekClient]) -> None:
+    def __init__(
+        self, factory: Callable[[], DeepSeekClient], shared: Callable[[], DeepSeekClient | None]
+    ) -> None:
         self._factory = factory
+        self._shared = shared
+        """The user's own client (``client=``, or one made once around their ``http_client``): used on
+        every loop and never closed here."""
         self._clients: dict[int, tuple[object, DeepSeekClient]] = {}
 
     def get(self) -> DeepSeekClient:
         """This event loop's client."""
+        shared = self._shared()
+        if shared is not None:
+            return shared
         loop = _current_loop()
         entry = self._clients.get(id(loop))
         if entry is not None and entry[0] is loop:

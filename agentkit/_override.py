@@ -99,5 +99,5 @@ def _changed(agent: Agent[Any, Any], changes: Overrides) -> Agent[Any, Any]:
     if "http_client" in changes or "client" in changes:
         new._http_client = changes.get("http_client")
         new._shared_client = changes.get("client")
-        new._pool = ClientPool(new._new_client)
+        new._pool = ClientPool(new._new_client, new._users_client)
     return new

@@ -29,7 +29,6 @@ import anyio
 import httpx2
 from mcp import Client, StdioServerParameters, stdio_client, types
 from mcp.client import ClientRequestContext, IncomingMessage, Transport
-from mcp.client._transport import TransportStreams
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from typing_extensions import TypedDict, Unpack
@@ -334,7 +333,7 @@ async def _call_tool(client: Client, *, name: str, arguments: dict[str, Any]) ->
 
 
 @asynccontextmanager
-async def _http(url: str, headers: dict[str, str]) -> AsyncIterator[TransportStreams]:
+async def _http(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
     """Streamable HTTP with ``headers`` on every request (the SDK's own timeouts: 30 s, 5 min to read)."""
     timeout = httpx2.Timeout(30.0, read=300.0)
     async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http, streamable_http_client(

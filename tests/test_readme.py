@@ -145,8 +145,11 @@ def _commands(code: str) -> Iterator[list[str]]:
 def _check_agentkit(args: list[str]) -> None:
     sub = args[0]
     assert re.search(rf"^    {sub} ", _help(), re.MULTILINE), f"`agentkit {sub}` is not in `agentkit --help`"
+    command = [sub]
+    if len(args) > 1 and re.search(rf"^    {re.escape(args[1])} ", _help(sub), re.MULTILINE):
+        command.append(args[1])  # a subcommand's own command: `agentkit mcp serve`
     options = {a.split("=")[0] for a in args if a.startswith("--")}
-    listed = set(re.findall(r"--[a-z][a-z0-9-]*", _help(sub)))
+    listed = set(re.findall(r"--[a-z][a-z0-9-]*", _help(*command)))
     assert options <= listed, f"`agentkit {sub}` has no options {sorted(options - listed)}"
     if sub in CHEAP_COMMANDS:  # offline and quick: without a key they run on the simulator
         result = subprocess.run(

@@ -224,7 +224,9 @@ def _make_tools(settings: WebSettings) -> tuple[Tool, Tool, Tool]:
         return _format_page(page, settings.max_chars, include_links)
 
     @tool
-    async def crawl_site(url: str, max_pages: int = 10, max_depth: int = 2) -> str:
+    async def crawl_site(
+        url: str, max_pages: int = settings.max_pages, max_depth: int = settings.max_depth
+    ) -> str:
         """Crawl a website breadth-first from a start page, staying on the same host and obeying robots.txt.
 
         Returns the readable text of each page visited (shortened to fit). Use it to read several pages of

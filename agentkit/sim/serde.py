@@ -22,7 +22,9 @@ PARSE = "Failed to parse the request body as JSON:"
 DESERIALIZE = "Failed to deserialize the JSON body into the target type:"
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][c-fC-F]")
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][c-fC-F]"
+)
 # Python's json messages, and serde_json's for the same fault.
 _SYNTAX = {
     "Expecting value": "expected value",
@@ -68,7 +70,9 @@ def decode(raw: bytes) -> tuple[str, Any]:
         raise BodyError("syntax", f"{PARSE} {_syntax_message(text, exc)}") from None
     except ValueError:  # a NaN or Infinity literal
         index = re.search(r"-?(?:NaN|Infinity)", text)
-        raise BodyError("syntax", f"{PARSE} expected value {where(text, index.end() if index else 0)}") from None
+        raise BodyError(
+            "syntax", f"{PARSE} expected value {where(text, index.end() if index else 0)}"
+        ) from None
     except RecursionError:
         raise BodyError("syntax", f"{PARSE} recursion limit exceeded {where(text, len(text))}") from None
     surrogate = _LONE_SURROGATE.search(text)

@@ -76,7 +76,11 @@ def variant(*names: str) -> Check:
 
     def check(value: Any, path: Path) -> Fault | None:
         if isinstance(value, str):
-            return None if value in names else Fault(f"unknown variant `{value}`, expected {one_of(names)}", path, path)
+            return (
+                None
+                if value in names
+                else Fault(f"unknown variant `{value}`, expected {one_of(names)}", path, path)
+            )
         return Fault("expected value", path, path, end=False, syntax=True)
 
     return check
@@ -133,7 +137,11 @@ _CALL = struct(
     },
     ("id", "type", "function"),
 )
-_NAMED = struct("NamedToolChoice", {"type": variant("function"), "function": struct("Name", {"name": string}, ("name",))}, ("type", "function"))
+_NAMED = struct(
+    "NamedToolChoice",
+    {"type": variant("function"), "function": struct("Name", {"name": string}, ("name",))},
+    ("type", "function"),
+)
 _STOP = untagged("Stop", string, seq(string))
 _STREAM_OPTIONS = struct("StreamOptions", {"include_usage": optional(boolean)})
 
@@ -184,7 +192,9 @@ def message(era: str) -> Check:
         if not isinstance(role, str):
             return _invalid(role, "variant identifier", (*path, "role"))
         if role not in roles:
-            return Fault(f"unknown variant `{role}`, expected {one_of(roles)}", (*path, "role"), (*path, "role"))
+            return Fault(
+                f"unknown variant `{role}`, expected {one_of(roles)}", (*path, "role"), (*path, "role")
+            )
         fields, required = _message_fields(role, era)
         fault = struct(role, fields, required)(value, path)
         # read from a buffer: the error names the message and is placed at its end
@@ -194,7 +204,11 @@ def message(era: str) -> Check:
 
 
 def _response_format(era: str) -> Check:
-    kinds = variant("text", "json_object") if era == "deepseek-r1" else variant("text", "json_object", "json_schema")
+    kinds = (
+        variant("text", "json_object")
+        if era == "deepseek-r1"
+        else variant("text", "json_object", "json_schema")
+    )
     inner = struct("ResponseFormat", {"type": kinds}, ("type",))
 
     def check(value: Any, path: Path) -> Fault | None:

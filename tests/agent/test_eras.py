@@ -151,7 +151,7 @@ async def test_r1_never_sends_reasoning(model: str, tools: bool) -> None:
 
 @pytest.mark.anyio
 async def test_openai_compatible_never_sends_reasoning() -> None:
-    sim = Simulator(era="deepseek-v4", lenient=True)  # a server that does not enforce DeepSeek's rule
+    sim = Simulator(era="deepseek-v4", reasoning_check="off")  # a server that does not enforce the rule
     messages = await converse(agent_for(sim, "deepseek-v4-flash", "openai-compatible", tools=True), PROMPTS)
     assert any("reasoning_content" in m for m in messages)
     for recorded in sim.requests:

@@ -19,7 +19,12 @@ ANSWER = b'{"role":"tool","tool_call_id":"c1","content":"ok"}'
 CASES = [
     # pig-mesh/deepseek4j #40: "messages[1]: missing field `content` at line 8 column 5", placed at the
     # end of the message because serde reads a tagged message whole before its fields
-    ("missing content", HEAD + b'{"role":"user"}]}', "data", "messages[0]: missing field `content` at line 1 column 52"),
+    (
+        "missing content",
+        HEAD + b'{"role":"user"}]}',
+        "data",
+        "messages[0]: missing field `content` at line 1 column 52",
+    ),
     # decolua/9router #773: the role is named and placed itself; V4 lists latest_reminder
     (
         "unknown role",
@@ -36,27 +41,49 @@ CASES = [
         "messages[0]: invalid type: sequence, expected a string at line 1 column 93",
     ),
     # the malformed bodies that crashed the simulator with a plain-text 500 (issue 12, item 4)
-    ("messages a string", b'{"model":"deepseek-chat","messages":"hi"}', "data",
-     'messages: invalid type: string "hi", expected a sequence at line 1 column 40'),
-    ("messages an object", b'{"model":"deepseek-chat","messages":{"role":"user"}}', "data",
-     "messages: invalid type: map, expected a sequence at line 1 column 36"),
+    (
+        "messages a string",
+        b'{"model":"deepseek-chat","messages":"hi"}',
+        "data",
+        'messages: invalid type: string "hi", expected a sequence at line 1 column 40',
+    ),
+    (
+        "messages an object",
+        b'{"model":"deepseek-chat","messages":{"role":"user"}}',
+        "data",
+        "messages: invalid type: map, expected a sequence at line 1 column 36",
+    ),
     # carlrobertoh/ProxyAI #907: "missing field `messages` at line 4 column 1"
     ("messages absent", b'{"model":"deepseek-chat"}', "data", "missing field `messages` at line 1 column 25"),
-    ("thinking a boolean", HEAD + USER + b'],"thinking":true}', "data",
-     "thinking: invalid type: boolean `true`, expected struct Thinking at line 1 column 84"),
-    ("top_logprobs negative", HEAD + USER + b'],"top_logprobs":-1}', "data",
-     "top_logprobs: invalid value: integer `-1`, expected u8 at line 1 column 86"),
+    (
+        "thinking a boolean",
+        HEAD + USER + b'],"thinking":true}',
+        "data",
+        "thinking: invalid type: boolean `true`, expected struct Thinking at line 1 column 84",
+    ),
+    (
+        "top_logprobs negative",
+        HEAD + USER + b'],"top_logprobs":-1}',
+        "data",
+        "top_logprobs: invalid value: integer `-1`, expected u8 at line 1 column 86",
+    ),
     ("not JSON", b"{not json", "syntax", "key must be a string at line 1 column 2"),
     ("empty", b"", "syntax", "EOF while parsing a value at line 1 column 0"),
     ("trailing comma", b'{"model":"deepseek-chat",}', "syntax", "trailing comma at line 1 column 26"),
-    ("lone surrogate", HEAD + b'{"role":"user","content":"\\ud800"}]}', "syntax",
-     "lone leading surrogate in hex escape at line 1 column 69"),
+    (
+        "lone surrogate",
+        HEAD + b'{"role":"user","content":"\\ud800"}]}',
+        "syntax",
+        "lone leading surrogate in hex escape at line 1 column 69",
+    ),
 ]
 
 
 async def post(era: str, body: bytes) -> httpx.Response:
     async with Simulator(era=era).http_client() as client:  # type: ignore[arg-type]
-        return await client.post("/chat/completions", content=body, headers={"content-type": "application/json"})
+        return await client.post(
+            "/chat/completions", content=body, headers={"content-type": "application/json"}
+        )
 
 
 @pytest.mark.parametrize(("body", "kind", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -90,7 +117,9 @@ async def test_later_eras_answer_400_json(era: str, body: bytes, kind: str, mess
     }
 
 
-@pytest.mark.parametrize(("era", "status"), [("deepseek-r1", 422), ("deepseek-v3.2", 200), ("deepseek-v4", 200)])
+@pytest.mark.parametrize(
+    ("era", "status"), [("deepseek-r1", 422), ("deepseek-v3.2", 200), ("deepseek-v4", 200)]
+)
 async def test_assistant_message_without_content_per_era(era: str, status: int) -> None:
     """litellm drops ``content: null`` from tool-call messages; V3.2 and V4 take them (HKUDS/nanobot #194
     and agent0ai/agent-zero #1732 get past it to the reasoning errors), the R1-era API did not
@@ -124,7 +153,8 @@ async def test_json_schema_response_format_per_era() -> None:
     r1 = await post("deepseek-r1", body)
     assert r1.status_code == 422
     assert r1.text == (
-        DESERIALIZE + "response_format: response_format.type `json_schema` is unavailable now at line 1 column 109"
+        DESERIALIZE
+        + "response_format: response_format.type `json_schema` is unavailable now at line 1 column 109"
     )
     v4 = await post("deepseek-v4", body)
     assert v4.status_code == 400

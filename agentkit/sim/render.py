@@ -72,7 +72,9 @@ def completion_body(c: Completion) -> dict[str, Any]:
         "object": "chat.completion",
         "created": c.created,
         "model": c.model,
-        "choices": [{"index": 0, "message": message, "logprobs": c.logprobs, "finish_reason": c.finish_reason}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": c.logprobs, "finish_reason": c.finish_reason}
+        ],
         "usage": c.usage,
         "system_fingerprint": c.fingerprint,
     }
@@ -108,7 +110,9 @@ def chunk_events(c: Completion, *, include_usage: bool) -> Iterator[str]:
     if c.thinking:
         yield event({"role": "assistant", "content": None, "reasoning_content": ""})
         for i, piece in enumerate(pieces(c.reasoning or "")):
-            yield event({"content": None, "reasoning_content": piece}, logprobs=logprobs("reasoning_content", i))
+            yield event(
+                {"content": None, "reasoning_content": piece}, logprobs=logprobs("reasoning_content", i)
+            )
         for i, piece in enumerate(pieces(c.content or "")):
             yield event({"content": piece, "reasoning_content": None}, logprobs=logprobs("content", i))
     else:

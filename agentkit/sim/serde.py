@@ -121,7 +121,7 @@ def span(text: str, path: Path) -> tuple[int, int]:
             continue
         found = index
         while text[index] != "}":
-            key, index = json.decoder.scanstring(text, index + 1)
+            key, index = _DECODER.raw_decode(text, index)
             index = _WS.match(text, _WS.match(text, index).end() + 1).end()  # type: ignore[union-attr]
             if key == step:
                 found = index  # the last one wins, as in the parsed value

@@ -143,6 +143,7 @@ _NAMED = struct(
     ("type", "function"),
 )
 _STOP = untagged("Stop", string, seq(string))
+_THINKING = struct("Thinking", {"type": variant("enabled", "disabled")}, ("type",))
 _STREAM_OPTIONS = struct("StreamOptions", {"include_usage": optional(boolean)})
 
 
@@ -226,7 +227,7 @@ def chat_request(era: str) -> Check:
         "messages": seq(message(era)),
         "tools": optional(seq(_TOOL)),
         "tool_choice": optional(untagged("ToolChoice", variant("none", "auto", "required"), _NAMED)),
-        "thinking": optional(struct("Thinking", {"type": variant("enabled", "disabled")}, ("type",))),
+        "thinking": optional(_THINKING),
         "response_format": optional(_response_format(era)),
         "max_tokens": optional(unsigned(32)),
         "n": optional(unsigned(32)),
@@ -262,6 +263,7 @@ FIM_REQUEST = struct(
         "stream_options": optional(_STREAM_OPTIONS),
         "temperature": optional(number),
         "top_p": optional(number),
+        "thinking": optional(_THINKING),
     },
     ("model", "prompt"),
 )

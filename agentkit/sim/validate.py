@@ -98,7 +98,9 @@ def _check_tools(body: dict[str, Any], spec: ModelSpec, *, thinking: bool, beta:
             raise bad_request(f"Invalid tools: duplicate function name {name!r}.")
         names.add(name)
         parameters = function.get("parameters")
-        if parameters is not None and (not isinstance(parameters, dict) or parameters.get("type", "object") != "object"):
+        if parameters is not None and (
+            not isinstance(parameters, dict) or parameters.get("type", "object") != "object"
+        ):
             raise bad_request(
                 f"Invalid tools[{index}].function.parameters: the schema must be of type 'object'."
             )

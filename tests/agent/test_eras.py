@@ -95,7 +95,9 @@ async def test_v4_tool_less_agent_keeps_the_reasoning_of_tool_turns_it_continues
     for recorded in sim.requests[2:]:
         body = recorded.json
         assert body is not None and "tools" not in body
-        sent = [(tool_turn(m), m.get("reasoning_content")) for m in body["messages"] if m["role"] == "assistant"]
+        sent = [
+            (tool_turn(m), m.get("reasoning_content")) for m in body["messages"] if m["role"] == "assistant"
+        ]
         # the tool-call turn carries its (empty) reasoning; answers without tool calls carry none
         assert sent[0] == (True, "")
         assert all(reasoning is None for is_tool, reasoning in sent[1:] if not is_tool)
@@ -118,7 +120,9 @@ async def test_v4_tool_using_agent_sends_all_reasoning_of_a_tool_less_history() 
     assert_every_call_answered(history)
 
 
-async def converse_from(agent: Agent, history: list[dict[str, Any]], turns: list[str]) -> list[dict[str, Any]]:
+async def converse_from(
+    agent: Agent, history: list[dict[str, Any]], turns: list[str]
+) -> list[dict[str, Any]]:
     for prompt in turns:
         history = (await agent.run(prompt, history=history)).messages
     return history

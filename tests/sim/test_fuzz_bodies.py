@@ -69,7 +69,13 @@ VALID: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "/beta/completions",
-        {"model": "deepseek-chat", "prompt": "def f(a):", "suffix": "    return a", "logprobs": 2},
+        {
+            "model": "deepseek-v4-flash",
+            "prompt": "def f(a):",
+            "suffix": "    return a",
+            "logprobs": 2,
+            "thinking": {"type": "disabled"},
+        },
     ),
 ]
 WORDS = [
@@ -105,7 +111,18 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
         )
     if kind == 6:
         return [random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
-    keys = ["role", "content", "type", "name", "model", "messages", "tool_calls", "function", "id", "text"]
+    keys = [
+        "role",
+        "content",
+        "type",
+        "name",
+        "model",
+        "messages",
+        "tool_calls",
+        "function",
+        "thinking",
+        "text",
+    ]
     return {rng.choice(keys): random_value(rng, depth + 1) for _ in range(rng.randrange(4))}
 
 

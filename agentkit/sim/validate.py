@@ -176,7 +176,7 @@ def _check_params(body: dict[str, Any], spec: ModelSpec, *, thinking: bool) -> N
     if top is not None and top > 20:
         raise bad_request("Invalid top_logprobs value, the valid range of top_logprobs is [0, 20].")
     kind = (body.get("response_format") or {}).get("type")
-    if kind == "json_schema":  # llm-exe/llm-exe #662, UKGovernmentBEIS/inspect_ai #4916
+    if kind == "json_schema":  # ItzCrazyKns/Vane #969 (V3.2), llm-exe/llm-exe #662 (V4)
         raise bad_request("This response_format type is unavailable now")
     if kind == "json_object":
         if spec.era == "deepseek-r1" and thinking:

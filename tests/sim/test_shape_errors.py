@@ -148,7 +148,7 @@ async def test_reasoning_effort_is_a_checked_enum_in_v4_only() -> None:
 
 async def test_json_schema_response_format_per_era() -> None:
     """R1 era: a deserializer's own words (browser-use/browser-use #215, 2025-01, as 422: dzhng/deep-research
-    #22); V4: a 400 rule (llm-exe/llm-exe #662)."""
+    #22); V3.2 and V4: a 400 rule (ItzCrazyKns/Vane #969, 2026-01; llm-exe/llm-exe #662, 2026-07)."""
     body = HEAD + USER + b'],"response_format":{"type":"json_schema"}}'
     r1 = await post("deepseek-r1", body)
     assert r1.status_code == 422
@@ -156,6 +156,7 @@ async def test_json_schema_response_format_per_era() -> None:
         DESERIALIZE
         + "response_format: response_format.type `json_schema` is unavailable now at line 1 column 109"
     )
-    v4 = await post("deepseek-v4", body)
-    assert v4.status_code == 400
-    assert v4.json()["error"]["message"] == "This response_format type is unavailable now"
+    for era in ("deepseek-v3.2", "deepseek-v4"):
+        later = await post(era, body)
+        assert later.status_code == 400
+        assert later.json()["error"]["message"] == "This response_format type is unavailable now"

@@ -31,7 +31,7 @@ from ._errors import (
 )
 from ._retry import RetryPolicy, parse_retry_after
 from ._sse import error_from_payload
-from ._stream import ChatStream, StreamLink, idle_guard
+from ._stream import ChatStream, IdleGuard, StreamLink
 from ._wire import (
     Balance,
     ChatCompletion,
@@ -126,7 +126,7 @@ class DeepSeekClient:
                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
             )
         self._http = http_client
-        self._idle_guard = idle_guard(http_client)
+        self._idle_guard: IdleGuard = "httpx" if self._owns_http else "each read"
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
 
     def __repr__(self) -> str:
@@ -208,20 +208,12 @@ class DeepSeekClient:
 
     async def with_retries(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
         """Runs ``attempt`` until it succeeds, fails for good, or the retry budget is spent."""
-        retry = self.retry
-        tries = 0
+        retries = self.retry.start()
         while True:
             try:
                 return await attempt()
             except APIError as error:
-                if not retry.should_retry(error, tries):
-                    raise
-                delay = retry.delay(error, tries)
-                tries += 1
-                logger.info(
-                    "retry %d of %d in %.2fs after %s", tries, retry.max_retries, delay, type(error).__name__
-                )
-                await retry.sleep(delay)
+                await retries.wait_after(error)
 
     async def _send(
         self,

@@ -22,9 +22,7 @@ PARSE = "Failed to parse the request body as JSON:"
 DESERIALIZE = "Failed to deserialize the JSON body into the target type:"
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_LONE_SURROGATE = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][c-fC-F]"
-)
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)")
 # Python's json messages, and serde_json's for the same fault.
 _SYNTAX = {
     "Expecting value": "expected value",
@@ -75,11 +73,31 @@ def decode(raw: bytes) -> tuple[str, Any]:
         ) from None
     except RecursionError:
         raise BodyError("syntax", f"{PARSE} recursion limit exceeded {where(text, len(text))}") from None
-    surrogate = _LONE_SURROGATE.search(text)
-    if surrogate is not None:
-        message = f"lone leading surrogate in hex escape {where(text, surrogate.end())}"
-        raise BodyError("syntax", f"{PARSE} {message}")
+    _check_surrogates(text)
     return text, value
+
+
+def _check_surrogates(text: str) -> None:
+    """serde_json refuses ``\\uXXXX`` escapes that make no character; Python's json lets them through."""
+    escapes = list(_ESCAPE.finditer(text))
+    skip = False
+    for index, escape in enumerate(escapes):
+        code = int(escape.group(1), 16) if escape.group(1) and not skip else -1
+        skip = False
+        if 0xDC00 <= code <= 0xDFFF:
+            reason, end = "lone leading surrogate in hex escape", escape.end()
+        elif 0xD800 <= code <= 0xDBFF:
+            following = escapes[index + 1] if index + 1 < len(escapes) else None
+            if following is None or following.start() != escape.end() or not following.group(1):
+                reason, end = "unexpected end of hex escape", escape.end() + 1
+            elif not 0xDC00 <= int(following.group(1), 16) <= 0xDFFF:
+                reason, end = "lone leading surrogate in hex escape", following.end()
+            else:
+                skip = True  # a pair makes one character: its second half is fine
+                continue
+        else:
+            continue
+        raise BodyError("syntax", f"{PARSE} {reason} {where(text, min(end, len(text)))}")
 
 
 def _syntax_message(text: str, exc: json.JSONDecodeError) -> str:

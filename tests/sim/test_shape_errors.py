@@ -70,9 +70,16 @@ CASES = [
     ("not JSON", b"{not json", "syntax", "key must be a string at line 1 column 2"),
     ("empty", b"", "syntax", "EOF while parsing a value at line 1 column 0"),
     ("trailing comma", b'{"model":"deepseek-chat",}', "syntax", "trailing comma at line 1 column 26"),
+    # serde_json refuses escapes that make no character (Python's json takes them)
     (
-        "lone surrogate",
+        "high surrogate alone",
         HEAD + b'{"role":"user","content":"\\ud800"}]}',
+        "syntax",
+        "unexpected end of hex escape at line 1 column 70",
+    ),
+    (
+        "low surrogate alone",
+        HEAD + b'{"role":"user","content":"\\udcff"}]}',
         "syntax",
         "lone leading surrogate in hex escape at line 1 column 69",
     ),
@@ -160,3 +167,10 @@ async def test_json_schema_response_format_per_era() -> None:
         later = await post(era, body)
         assert later.status_code == 400
         assert later.json()["error"]["message"] == "This response_format type is unavailable now"
+
+
+async def test_an_escaped_backslash_before_u_is_text_not_a_surrogate() -> None:
+    """agentkit writes a lone surrogate from a tool as the visible text ``\\udcff``: that is fine JSON."""
+    body = HEAD + b'{"role":"user","content":"report-\\\\udcff.txt"}]}'
+    response = await post("deepseek-v4", body)
+    assert response.status_code == 200, response.text

@@ -136,7 +136,7 @@ class Simulator:
         raw = await request.body()
         try:
             parsed = json.loads(raw) if raw else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         headers = {
             k: ("Bearer <redacted>" if k == "authorization" else v) for k, v in request.headers.items()

@@ -53,7 +53,6 @@ class SimError(Exception):
         *,
         param: str | None = None,
         headers: dict[str, str] | None = None,
-        kind: str | None = None,
         plain: bool = False,
     ) -> None:
         super().__init__(message)
@@ -61,7 +60,7 @@ class SimError(Exception):
         self.message = message
         self.param = param
         self.headers = headers or {}
-        self.kind = kind or _TYPES.get(status, "invalid_request_error")
+        self.kind = _TYPES.get(status, "invalid_request_error")
         self.plain = plain
         """Answer with the bare text, as the R1-era front end did for bodies it could not read."""
 

@@ -12,6 +12,7 @@ expected) points before it. This module decodes bodies and places errors; ``shap
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,7 @@ PARSE = "Failed to parse the request body as JSON:"
 DESERIALIZE = "Failed to deserialize the JSON body into the target type:"
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)")
 # Python's json messages, and serde_json's for the same fault.
 _SYNTAX = {
@@ -51,10 +53,6 @@ def where(text: str, index: int) -> str:
     return f"at line {line} column {column}"
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)  # NaN, Infinity: JSON has no such values
-
-
 def decode(raw: bytes) -> tuple[str, Any]:
     """The body as text and as a value, or :class:`BodyError` (syntax) as serde_json words it."""
     try:
@@ -62,19 +60,49 @@ def decode(raw: bytes) -> tuple[str, Any]:
     except UnicodeDecodeError as exc:
         text = raw[: exc.start].decode("utf-8")
         raise BodyError("syntax", f"{PARSE} invalid unicode code point {where(text, len(text))}") from None
+    _check_depth(text)  # before Python's own parser, which would overflow its stack
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = json.loads(text, parse_constant=_refuse, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise BodyError("syntax", f"{PARSE} {_syntax_message(text, exc)}") from None
-    except ValueError:  # a NaN or Infinity literal
-        index = re.search(r"-?(?:NaN|Infinity)", text)
-        raise BodyError(
-            "syntax", f"{PARSE} expected value {where(text, index.end() if index else 0)}"
-        ) from None
-    except RecursionError:
-        raise BodyError("syntax", f"{PARSE} recursion limit exceeded {where(text, len(text))}") from None
+    except _Refused as refused:  # NaN, Infinity, or a number no f64 holds
+        index = text.find(refused.literal)
+        if refused.literal[-1].isdigit():  # read whole before it is found too large
+            end = index + len(refused.literal)
+            raise BodyError("syntax", f"{PARSE} number out of range {where(text, end)}") from None
+        raise BodyError("syntax", f"{PARSE} expected value {where(text, index + 1)}") from None
     _check_surrogates(text)
     return text, value
+
+
+class _Refused(ValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _refuse(literal: str) -> Any:
+    raise _Refused(literal)  # JSON has no NaN or Infinity
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise _Refused(literal)
+    return value
+
+
+def _check_depth(text: str) -> None:
+    """serde_json refuses the 128th nested array or object (its recursion limit)."""
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth >= 128:
+                raise BodyError("syntax", f"{PARSE} recursion limit exceeded {where(text, token.end())}")
+        elif char in "]}":
+            depth -= 1
 
 
 def _check_surrogates(text: str) -> None:
@@ -119,7 +147,7 @@ def _syntax_message(text: str, exc: json.JSONDecodeError) -> str:
 def _open_container(prefix: str) -> str:
     """The innermost bracket still open at the end of ``prefix`` (strings skipped)."""
     stack: list[str] = []
-    for token in re.finditer(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', prefix):
+    for token in _TOKEN.finditer(prefix):
         char = token.group()
         if char in "[{":
             stack.append(char)

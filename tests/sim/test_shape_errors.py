@@ -70,6 +70,10 @@ CASES = [
     ("not JSON", b"{not json", "syntax", "key must be a string at line 1 column 2"),
     ("empty", b"", "syntax", "EOF while parsing a value at line 1 column 0"),
     ("trailing comma", b'{"model":"deepseek-chat",}', "syntax", "trailing comma at line 1 column 26"),
+    # what Python's json takes and serde_json does not: deep nesting (its limit is 128), NaN, 1e400
+    ("nested 200 deep", b"[" * 200 + b"]" * 200, "syntax", "recursion limit exceeded at line 1 column 128"),
+    ("NaN", HEAD + USER + b'],"temperature":NaN}', "syntax", "expected value at line 1 column 84"),
+    ("1e400", HEAD + USER + b'],"max_tokens":1e400}', "syntax", "number out of range at line 1 column 87"),
     # serde_json refuses escapes that make no character (Python's json takes them)
     (
         "high surrogate alone",

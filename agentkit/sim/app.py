@@ -270,7 +270,7 @@ class Simulator:
             else:
                 body = json.loads(await request.body() or b"{}")
                 self.inject(str(body.get("fault", "")), body.get("times", 1))
-        except (SimError, ValueError, AttributeError) as error:
+        except (SimError, ValueError, AttributeError, RecursionError) as error:
             return _error_response(error if isinstance(error, SimError) else SimError(400, str(error)))
         return Response(dumps({"ok": True}), media_type="application/json")
 

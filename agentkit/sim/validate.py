@@ -45,6 +45,8 @@ def read_body(raw: bytes, check: Check, era: Era) -> dict[str, Any]:
 def read_chat(raw: bytes, era: Era) -> dict[str, Any]:
     body = read_body(raw, chat_request(era), era)
     body["messages"] = [_drop_nulls(m, keep=("content",)) for m in body["messages"]]
+    for tool in body.get("tools") or ():
+        tool["function"] = _drop_nulls(tool["function"])
     for message in body["messages"]:
         message.setdefault("content", None)  # V3.2 and V4 take an assistant message without it
     return body

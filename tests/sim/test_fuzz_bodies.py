@@ -172,3 +172,27 @@ async def test_random_bodies_get_no_5xx(era: str) -> None:
     # the mix reaches both the shape errors and the rules behind them, and still gets answers through
     refused = sum(count for status, count in statuses.items() if status >= 400)
     assert statuses.get(200, 0) >= 20 and refused >= BODIES_PER_ERA // 2, statuses
+
+
+@pytest.mark.parametrize(
+    ("system", "parameters"),
+    [
+        ('Reply in json: {"type": "object", "properties": 5}', None),
+        ('Reply in json: {"type": "object", "properties": {"a": {"type": "array", "items": 7}}}', None),
+        ("Reply in json.", {"type": "object", "properties": {"city": 1.5}, "required": "city"}),
+    ],
+)
+async def test_schemas_the_model_cannot_read_get_an_answer(system: str, parameters: Any) -> None:
+    """A schema written in the prompt, or a tool's parameters, that is not JSON Schema made the built-in
+    model raise (a 500); now it answers in words, in JSON mode a JSON object, as a model would."""
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": parameters}}
+    body: dict[str, Any] = {
+        "model": "deepseek-chat",
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": "Weather in Paris?"}],
+        "response_format": {"type": "json_object"},
+        **({"tools": [tool]} if parameters else {}),
+    }
+    async with Simulator().http_client() as client:
+        response = await client.post("/chat/completions", json=body)
+    assert response.status_code == 200, response.text
+    assert json.loads(response.json()["choices"][0]["message"]["content"]) == {"answer": "Weather in Paris?"}

@@ -49,6 +49,11 @@ def test_tool_loop_with_parallel_calls_and_a_second_turn(base_url: str, era: str
     assert "Lima" in second.final_output
 
 
+def test_plain_chat(base_url: str, era: str) -> None:
+    result = Runner.run_sync(agent(base_url, CHAT[era]), "Hello")
+    assert result.final_output and result.context_wrapper.usage.total_tokens > 0
+
+
 def test_streaming_with_usage(base_url: str, era: str) -> None:
     async def run() -> tuple[str, int]:
         result = Runner.run_streamed(agent(base_url, CHAT[era]), "Hello")

@@ -1,5 +1,6 @@
 """litellm, as its DeepSeek docs show (``model="deepseek/<name>"``, the key, ``api_base`` for another
-endpoint), against ``agentkit sim``."""
+endpoint), against ``agentkit sim``. litellm has no DeepSeek FIM (its ``text_completion`` becomes a chat
+request), so there is no FIM test here."""
 
 from __future__ import annotations
 

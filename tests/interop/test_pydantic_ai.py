@@ -44,6 +44,11 @@ def test_tool_loop_with_parallel_calls_and_a_second_turn(base_url: str, era: str
     assert "Lima" in second.output
 
 
+def test_plain_chat(base_url: str, era: str) -> None:
+    result = Agent(model(base_url, CHAT[era]), instructions="Be concise.").run_sync("Hello")
+    assert result.output and result.usage.total_tokens > 0
+
+
 def test_streaming_with_usage(base_url: str, era: str) -> None:
     async def run() -> tuple[str, int]:
         async with Agent(model(base_url, CHAT[era])).run_stream("Hello") as result:

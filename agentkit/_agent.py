@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, aclosing
+from contextlib import AsyncExitStack
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Union
@@ -35,7 +35,7 @@ from ._errors import (
     OutputValidationError,
     UserError,
 )
-from ._events import ModelResponseDone, RunDone, StreamEvent, stream_response
+from ._events import ModelResponseDone, RunDone, StreamEvent, model_response
 from ._hooks import (
     CURRENT_RUN,
     Hook,
@@ -51,16 +51,16 @@ from ._messages import assistant_message, joined
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 from ._pool import SYNC_LOOP, ClientPool
 from ._profiles import Profile, get_profile
-from ._request import RequestPlan
 from ._run import OutputT, RetryBudget, RunOptions, RunResult, RunState
 from ._runtools import RunTools, ToolCatalog, ToolSource, split_sources
-from ._settings import ModelSettings, merge_settings
+from ._settings import ModelSettings
 from ._toolcalls import Approve, FinalOutput, ToolCallRunner, ToolStep, tool_message
 from ._toolset import Toolset
 from ._usage import RunUsage, UsageLimits
 from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
+    from ._request import RequestPlan
     from ._tool import Tool
     from ._wire import ChatRequest
 
@@ -74,6 +74,21 @@ class Agent(Generic[DepsT, OutputT]):
     An agent is meant to live as long as the application: it keeps one HTTP connection pool per event
     loop for all its runs. ``async with agent:`` (or ``await agent.aclose()``) closes it, and holds its
     tool sources (MCP servers) open across runs; an agent never closed leaks nothing.
+
+    Attributes (read them; build a new agent to change them):
+        model: The model name sent with every request.
+        name: The agent's name in traces and in a parent's events when it is used as a tool.
+        toolset: Its own tools (a tool source's are listed when a run starts).
+        instructions: Text, or a function of the ``RunContext`` called once per run.
+        output: The ``output_type`` as a spec (``output.is_text`` for plain text).
+        max_turns: Model requests per run before ``MaxTurnsExceeded``.
+        settings: Model settings sent with every request (a run's ``settings=`` override them).
+        profile: The model profile: reasoning replay, limits, prices (chosen from the model name).
+        usage_limits, approve: Defaults for the run options of the same names.
+        tool_retries, output_retries: Failed calls per tool, invalid final answers, per run.
+        tool_timeout, tool_threads: Seconds per tool call; worker threads for blocking tools.
+        length_continuations, end_strategy: See ``__init__``.
+        hooks: Wrappers of each run, model request and tool call (``Hook``).
     """
 
     def __init__(
@@ -131,7 +146,6 @@ class Agent(Generic[DepsT, OutputT]):
         self._pool = ClientPool(self._new_client)
         self._catalog = ToolCatalog(self.toolset, sources, self.output, self.profile)
         self._budget = RetryBudget(tool_retries, output_retries, end_strategy)
-        self._base_plan: tuple[RunTools, RequestPlan] | None = None
 
     # ------------------------------------------------------------------ lifetime
 
@@ -205,7 +219,7 @@ class Agent(Generic[DepsT, OutputT]):
             # 1. The tools (tool sources listed), the conversation so far, then instructions and prompt.
             tools = await self._catalog.for_run(sources)
             tools.check_approval(approve)
-            plan = self._plan(options.get("settings"), tools)
+            plan = tools.plan(self.model, self.profile, self.settings, options.get("settings"))
             client = self._pool.get()
             run = await self._start(prompt, options, info, client, tools)
             limiter = anyio.CapacityLimiter(self.tool_threads) if tools.threads_needed else None
@@ -304,7 +318,7 @@ class Agent(Generic[DepsT, OutputT]):
         self, client: DeepSeekClient, request: ChatRequest, info: RunInfo, hooks: tuple[Hook, ...]
     ) -> AsyncIterator[ResponseItem]:
         """One model response through the run's hooks: its events when streamed, then the completion."""
-        proceed = partial(_respond, client, request, stream=info.stream)
+        proceed = partial(model_response, client, request, stream=info.stream)
         if not hooks:
             return proceed()
         return chain_request(hooks, ModelRequestInfo(info, request, info.usage.requests + 1), proceed)
@@ -345,17 +359,6 @@ class Agent(Generic[DepsT, OutputT]):
         await run.commit([message])
         return FinalOutput(output)
 
-    def _plan(self, run_settings: ModelSettings | None, tools: RunTools) -> RequestPlan:
-        """The run's fixed request part; the agent's own is built once per tool list and reused."""
-        if not run_settings and self._base_plan is not None and self._base_plan[0] is tools:
-            return self._base_plan[1]
-        settings = merge_settings(self.settings, run_settings)
-        json_mode = not self.output.is_text and not tools.toolset and self.profile.json_mode
-        plan = RequestPlan.build(self.model, self.profile, settings, tools.definitions, json_mode=json_mode)
-        if not run_settings:
-            self._base_plan = (tools, plan)
-        return plan
-
     async def _system_prompt(self, run: RunState, deps: Any, client: DeepSeekClient, tools: RunTools) -> str:
         """The instructions (a function of the run is called once, here) and the JSON-output
         instruction that an ``output_type`` without tools needs."""
@@ -381,15 +384,3 @@ class Agent(Generic[DepsT, OutputT]):
             tool_name=name,
             client=client,
         )
-
-
-async def _respond(
-    client: DeepSeekClient, request: ChatRequest, *, stream: bool
-) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
-    """One model response: its events when streamed, then the ``ChatCompletion``."""
-    if not stream:
-        yield await client.chat(request)
-        return
-    async with aclosing(stream_response(client, request)) as items:
-        async for item in items:
-            yield item

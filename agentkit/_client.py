@@ -92,8 +92,10 @@ class Secret:
 class DeepSeekClient:
     """Async client for DeepSeek's API (and other OpenAI-compatible servers).
 
-    ``api_key`` and ``base_url`` default to ``DEEPSEEK_API_KEY`` and ``DEEPSEEK_BASE_URL``. Pass your
-    own ``http_client`` to share a pool or use a test transport; the client then leaves closing it to you.
+    ``api_key`` and ``base_url`` default to ``DEEPSEEK_API_KEY`` and ``DEEPSEEK_BASE_URL`` (or to the
+    ``base_url`` of your ``http_client``, when it has one, so requests and log lines name the server
+    actually used). Pass your own ``http_client`` to share a pool or use a test transport; the client then
+    leaves closing it to you.
     ``retry`` (a ``RetryPolicy``) may be replaced or tuned after construction.
     """
 
@@ -113,8 +115,9 @@ class DeepSeekClient:
             raise UserError("no API key: set DEEPSEEK_API_KEY or pass api_key=")
         self._key = Secret(api_key or "")
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        own_base = str(http_client.base_url).rstrip("/") if http_client is not None else ""
         self.base_url, self.beta_url = split_base_url(
-            base_url or os.environ.get("DEEPSEEK_BASE_URL") or DEFAULT_BASE_URL
+            base_url or own_base or os.environ.get("DEEPSEEK_BASE_URL") or DEFAULT_BASE_URL
         )
         self.retry = RetryPolicy(max_retries=max_retries)
         self.stream_idle_timeout = stream_idle_timeout

@@ -8,6 +8,7 @@ The last event of every successful run is ``RunDone``, which carries the ``RunRe
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -149,3 +150,15 @@ async def stream_response(
             delay = retries.delay_after(error)
             yield ResponseRestarted(retries.count, error)
             await client.retry.sleep(delay)
+
+
+async def model_response(
+    client: DeepSeekClient, request: ChatRequest, *, stream: bool
+) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
+    """One model response: its events when streamed, then the ``ChatCompletion``."""
+    if not stream:
+        yield await client.chat(request)
+        return
+    async with aclosing(stream_response(client, request)) as items:
+        async for item in items:
+            yield item

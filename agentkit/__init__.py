@@ -12,6 +12,10 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
     from ._agent import Agent as Agent
+    from ._approvals import (
+        ApprovalRequest as ApprovalRequest,
+        Denied as Denied,
+    )
     from ._client import DeepSeekClient as DeepSeekClient
     from ._context import RunContext as RunContext
     from ._errors import (
@@ -24,10 +28,12 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         AuthenticationError as AuthenticationError,
         BadRequestError as BadRequestError,
         EmptyResponseError as EmptyResponseError,
+        GuardrailTripped as GuardrailTripped,
         InferenceInterruptedError as InferenceInterruptedError,
         InsufficientBalanceError as InsufficientBalanceError,
         InvalidParametersError as InvalidParametersError,
         MaxTurnsExceeded as MaxTurnsExceeded,
+        ModelRetry as ModelRetry,
         OutputValidationError as OutputValidationError,
         RateLimitError as RateLimitError,
         RunError as RunError,
@@ -44,15 +50,18 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
     )
     from ._events import (
         ModelResponseDone as ModelResponseDone,
+        PartialOutput as PartialOutput,
         ReasoningDelta as ReasoningDelta,
         ResponseRestarted as ResponseRestarted,
         RunDone as RunDone,
         StreamEvent as StreamEvent,
+        SubAgentEvent as SubAgentEvent,
         TextDelta as TextDelta,
         ToolArgumentsDelta as ToolArgumentsDelta,
         ToolCallStarted as ToolCallStarted,
         ToolResult as ToolResult,
     )
+    from ._fallback import Fallback as Fallback
     from ._history import ReplayContext as ReplayContext
     from ._hooks import (
         Hook as Hook,
@@ -89,6 +98,9 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
 
 _EXPORTS: dict[str, str] = {
     "Agent": "_agent",
+    "ApprovalRequest": "_approvals",
+    "Denied": "_approvals",
+    "Fallback": "_fallback",
     "RunResult": "_run",
     "DeepSeekClient": "_client",
     "RunContext": "_context",
@@ -115,10 +127,12 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
         [
             "ModelResponseDone",
+            "PartialOutput",
             "ReasoningDelta",
             "ResponseRestarted",
             "RunDone",
             "StreamEvent",
+            "SubAgentEvent",
             "TextDelta",
             "ToolArgumentsDelta",
             "ToolCallStarted",
@@ -137,10 +151,12 @@ _EXPORTS: dict[str, str] = {
             "AuthenticationError",
             "BadRequestError",
             "EmptyResponseError",
+            "GuardrailTripped",
             "InferenceInterruptedError",
             "InsufficientBalanceError",
             "InvalidParametersError",
             "MaxTurnsExceeded",
+            "ModelRetry",
             "OutputValidationError",
             "RateLimitError",
             "RunError",

@@ -32,6 +32,7 @@ from ._errors import (
 from ._retry import RetryPolicy, parse_retry_after
 from ._sse import error_from_payload
 from ._stream import ChatStream, IdleGuard, StreamLink
+from ._transport import Transport, close_with_the_loop, is_timeout, make_http_client
 from ._wire import (
     Balance,
     ChatCompletion,
@@ -96,7 +97,9 @@ class DeepSeekClient:
     ``base_url`` of your ``http_client``, when it has one, so requests and log lines name the server
     actually used). Pass your own ``http_client`` to share a pool or use a test transport; the client then
     leaves closing it to you.
-    ``retry`` (a ``RetryPolicy``) may be replaced or tuned after construction.
+    ``retry`` (a ``RetryPolicy``) may be replaced or tuned after construction. ``transport``: which HTTP
+    transport a client made here uses (``"auto"``: aiohttp on asyncio when the ``aiohttp`` extra is
+    installed, else httpx's own; see ``agentkit._transport``).
     """
 
     def __init__(
@@ -108,6 +111,7 @@ class DeepSeekClient:
         max_retries: int = 2,
         timeout: float | httpx.Timeout | None = None,
         stream_idle_timeout: float | None = 300.0,
+        transport: Transport = "auto",
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("DEEPSEEK_API_KEY")
@@ -124,10 +128,8 @@ class DeepSeekClient:
         request_timeout = httpx.Timeout(timeout) if isinstance(timeout, (int, float)) else timeout
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.AsyncClient(
-                timeout=request_timeout or DEFAULT_TIMEOUT,
-                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
-            )
+            http_client = make_http_client(request_timeout or DEFAULT_TIMEOUT, transport)
+            close_with_the_loop(self, http_client)
         self._http = http_client
         self._idle_guard: IdleGuard = "httpx" if self._owns_http else "each read"
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
@@ -242,9 +244,9 @@ class DeepSeekClient:
             response = await self._http.send(request, stream=stream)
             if response.status_code >= 400 and stream:
                 await response.aread()
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"{method} {url} timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            if is_timeout(exc):
+                raise APITimeoutError(f"{method} {url} timed out ({type(exc).__name__})") from None
             raise APIConnectionError(
                 self._scrub(f"{method} {url} failed: {type(exc).__name__}: {exc}")
             ) from None

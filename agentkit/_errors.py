@@ -188,6 +188,15 @@ class OutputValidationError(RunError):
     """The model's final answer did not validate into ``output_type`` within the retry budget."""
 
 
+class GuardrailTripped(RunError):
+    """An input or output guardrail stopped the run; raise it in a guardrail with the reason."""
+
+
+class ModelRetry(Exception):
+    """Raise it in an output guardrail to send the answer back: its message tells the model what to fix.
+    It counts against ``output_retries`` like an answer that fails validation."""
+
+
 class ToolArgumentError(AgentkitError):
     """The model's arguments for a tool are not valid JSON or fail validation.
 

@@ -17,6 +17,10 @@ wrapper yields them on (a non-streamed request yields only the completion). Wrap
 context manager that changes the current context (``contextvars``, OpenTelemetry's ``use_span``) across
 a ``yield``: the caller may stop reading between two events. Tool calls run concurrently, so their wrapper
 is a plain coroutine that returns the call's ``ToolResult``.
+
+A tool call may also add events to its run's stream (``RunInfo.relayed``; an agent used as a tool relays
+its own events this way): the loop yields them once the calls of the response have ended, since it cannot
+yield while they run.
 """
 
 from __future__ import annotations
@@ -55,6 +59,14 @@ class RunInfo:
     """The run whose tool call started this run (an agent used as a tool), else ``None``."""
     state: dict[object, Any] = field(default_factory=dict)
     """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
+    relayed: list[StreamEvent] = field(default_factory=list)
+    """Events a tool call adds to this run's stream (a sub-agent's, as ``SubAgentEvent``s). A streamed
+    run yields them when the calls of a response have ended, before their ``ToolResult``s: never while
+    the calls run, because they run in a task group that must not stay open across a ``yield``."""
+
+    def take_relayed(self) -> list[StreamEvent]:
+        events, self.relayed = self.relayed, []
+        return events
 
 
 @dataclass(eq=False)

@@ -28,6 +28,7 @@ from ._errors import (
     raise_if_interrupted,
 )
 from ._sse import SSEDecoder, StreamAssembler, error_from_payload, parse_chunks
+from ._transport import is_timeout
 from ._wire import ChatCompletion, ChatCompletionChunk
 
 logger = logging.getLogger("agentkit")
@@ -195,13 +196,13 @@ class ChatStream:
         except StopAsyncIteration:
             self._eof = True
             self._payloads += self._decoder.close()
-        except httpx.ReadTimeout:
-            if idle is None:
-                raise APITimeoutError("reading the stream timed out") from None
-            raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s") from None
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            if isinstance(exc, httpx.ReadTimeout) and is_timeout(exc):
+                if idle is None:
+                    raise APITimeoutError("reading the stream timed out") from None
+                raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s") from None
+            if is_timeout(exc):
+                raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
             message = f"the stream broke: {type(exc).__name__}: {exc}"
             raise APIConnectionError(self._link.mask(message.encode()).decode()) from None
         else:

@@ -117,10 +117,12 @@ class Rig:
     gate: Gate
     url: str
     session: SQLiteSession
+    transport: str = "httpx"
     delays: list[float] = field(default_factory=list)
     """Every backoff the clients asked for (they sleep 0 instead, so tests stay fast)."""
 
     def client(self, *, api_key: str = SIM_API_KEY, max_retries: int = 3, **kwargs: Any) -> DeepSeekClient:
+        kwargs.setdefault("transport", self.transport)
         client = DeepSeekClient(api_key=api_key, base_url=self.url, max_retries=max_retries, **kwargs)
 
         async def record(delay: float) -> None:

@@ -5,6 +5,8 @@ asserted with the real text."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import queue
 import subprocess
@@ -12,11 +14,40 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 # litellm fetches its model price map from the internet at import unless told to use the copy it ships
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+# litellm's import quiets and filters loggers for the whole process (httpx to WARNING, among others);
+# the suite's own logging tests run in the same process, so that is undone right after the import.
+_LITELLM_LOGGERS = (
+    "httpx",
+    "asyncio",
+    "backoff",
+    "uvicorn.error",
+    "uvicorn.access",
+    "apscheduler.executors.default",
+    "apscheduler.scheduler",
+)
+
+
+def import_litellm() -> ModuleType:
+    """``import litellm``, leaving every logger as it found it."""
+    saved = {
+        name: (logging.getLogger(name).level, list(logging.getLogger(name).filters))
+        for name in _LITELLM_LOGGERS
+    }
+    module = importlib.import_module("litellm")
+    for name, (level, filters) in saved.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.filters[:] = filters
+    module.telemetry = False
+    return module
+
 
 ERAS = ["deepseek-r1", "deepseek-v3.2", "deepseek-v4"]
 KEY = "sk-agentkit-sim"

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import litellm
 import pytest
 
-from .conftest import KEY
+from .conftest import KEY, import_litellm
 from .test_openai_sdk import CHAT, TOOLS
 
-litellm.telemetry = False
+litellm = import_litellm()
 # litellm's own TypedDicts make pydantic warn about ReadOnly items: not ours to fix
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Item.*ReadOnly:UserWarning", "ignore:Items.*ReadOnly:UserWarning"

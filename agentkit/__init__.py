@@ -62,7 +62,6 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         ToolResult as ToolResult,
     )
     from ._fallback import Fallback as Fallback
-    from ._history import ReplayContext as ReplayContext
     from ._hooks import (
         Hook as Hook,
         ModelRequestInfo as ModelRequestInfo,
@@ -78,6 +77,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         get_profile as get_profile,
         register_profile as register_profile,
     )
+    from ._replay import ReplayContext as ReplayContext
     from ._retry import RetryPolicy as RetryPolicy
     from ._run import RunResult as RunResult
     from ._runtools import ToolSource as ToolSource
@@ -115,7 +115,7 @@ _EXPORTS: dict[str, str] = {
     "Profile": "_profiles",
     "get_profile": "_profiles",
     "register_profile": "_profiles",
-    "ReplayContext": "_history",
+    "ReplayContext": "_replay",
     "RetryPolicy": "_retry",
     "Hook": "_hooks",
     "ModelRequestInfo": "_hooks",

@@ -11,8 +11,8 @@ import pytest
 from inline_snapshot import snapshot
 
 from agentkit import Profile, get_profile
-from agentkit._history import ReplayContext, request_messages, resolve
 from agentkit._profiles import register_profile
+from agentkit._replay import ReplayContext, request_messages, resolve
 from agentkit._request import RequestPlan
 from agentkit._wire import Usage
 

@@ -17,12 +17,11 @@ nothing finished. ``run`` and ``run_sync`` drain the same generator that ``run_s
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager, AsyncExitStack
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Union
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import anyio
 import httpx
@@ -31,6 +30,7 @@ from typing_extensions import Unpack
 from ._approvals import take_up
 from ._client import DeepSeekClient, Secret
 from ._context import DepsT, RunContext
+from ._conversation import Instructions, led_by, system_prompt
 from ._errors import MaxTurnsExceeded, OutputValidationError, UserError
 from ._events import ModelResponseDone, RunDone, StreamEvent
 from ._fallback import Fallback, Models
@@ -54,8 +54,6 @@ from ._wire import ChatCompletion
 if TYPE_CHECKING:
     from ._tool import Tool
 
-Instructions = Union[str, Callable[[RunContext[Any]], "str | Awaitable[str]"], None]  # noqa: UP007
-"""Text, or a function of the run's ``RunContext`` (sync or async) called once when a run starts."""
 
 
 class Agent(Generic[DepsT, OutputT]):
@@ -293,13 +291,10 @@ class Agent(Generic[DepsT, OutputT]):
             history = await session.load()
         conversation = list(history or ())
         run = RunState(info.messages, session, usage=info.usage)
-        system = await self._system_prompt(run, options.get("deps"), client, tools)
-        if system:
-            conversation = [m for m in conversation if m.get("role") != "system"]
-            run.messages.append({"role": "system", "content": system})
-        run.messages.extend(conversation)
-        run.start = len(run.messages)
         context = partial(self._context, run, options.get("deps"), client)
+        system = await system_prompt(self.instructions, self.output, tools, context)
+        run.messages.extend(led_by(system, conversation))
+        run.start = len(run.messages)
         await check_input(self.input_guardrails, run, context, prompt)
         await take_up(run, prompt, options.get("decisions") or {})  # tool calls waiting for approval
         if prompt is not None:
@@ -381,18 +376,6 @@ class Agent(Generic[DepsT, OutputT]):
             self._budget.charge_output_failure(run, problem)
             run.add_prompt({"role": "user", "content": problem})  # saved with its answer
         return problem is None
-
-    async def _system_prompt(self, run: RunState, deps: Any, client: DeepSeekClient, tools: RunTools) -> str:
-        """The instructions (a function of the run is called once, here) and the JSON-output
-        instruction that an ``output_type`` without tools needs."""
-        instructions = self.instructions
-        text = instructions if isinstance(instructions, str) else ""
-        if callable(instructions):
-            made = instructions(self._context(run, deps, client))
-            text = await made if inspect.isawaitable(made) else made
-        if not self.output.is_text and not tools.definitions:
-            text = f"{text}\n\n{self.output.json_instructions()}" if text else self.output.json_instructions()
-        return text
 
     def _context(
         self, run: RunState, deps: Any, client: DeepSeekClient, call_id: str = "", name: str = ""

@@ -30,7 +30,8 @@ from ._settings import ModelSettings
 from ._toolset import Toolset
 
 if TYPE_CHECKING:
-    from ._agent import Agent, Instructions
+    from ._agent import Agent
+    from ._conversation import Instructions
     from ._tool import Tool
 
 

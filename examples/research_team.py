@@ -17,10 +17,10 @@ from datetime import date
 from typing import Any
 
 from _backend import backend
-from agentkit.tools import web
 from crawl_summarize import demo_site
 
 from agentkit import Agent, RunContext, RunDone, SubAgentEvent, TextDelta, ToolCallStarted, ToolResult
+from agentkit.tools import web
 
 
 def make_team(web_tools: Any) -> Agent[Any, str]:

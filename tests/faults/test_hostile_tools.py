@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fault_rig import in_child
+
 from agentkit.tools import files, shell  # type: ignore[import-not-found]
 from agentkit.tools.math import MathError, evaluate  # type: ignore[import-not-found]
-from fault_rig import in_child
 
 pytestmark = pytest.mark.anyio
 

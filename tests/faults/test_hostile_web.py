@@ -9,9 +9,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from agentkit.tools import web  # type: ignore[import-not-found]
 from fault_rig import in_child
 from test_security import Network
+
+from agentkit.tools import web  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.anyio
 

@@ -20,8 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-from agentkit.tools import _netguard, files, shell, web  # type: ignore[import-not-found]
-from agentkit.tools._netguard import AddressPolicy  # type: ignore[import-not-found]
 from fault_rig import Canned, Rig, assert_consistent
 
 from agentkit._agent import Agent
@@ -29,6 +27,8 @@ from agentkit._errors import AuthenticationError
 from agentkit._session import SQLiteSession
 from agentkit._tool import tool
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
+from agentkit.tools import _netguard, files, shell, web  # type: ignore[import-not-found]
+from agentkit.tools._netguard import AddressPolicy  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.anyio
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agentkit.tools import files
-from agentkit.tools.math import calculate
 from mcp import Client, StdioServerParameters
 
 from agentkit._cli import main
 from agentkit.mcp import MCPServer
 from agentkit.sim import Reply, Simulator
+from agentkit.tools import files
+from agentkit.tools.math import calculate
 
 from .conftest import PYTHON, AgentFactory, tool_messages
 

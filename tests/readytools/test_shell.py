@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agentkit.tools import shell
 
 from agentkit._tool import Tool
+from agentkit.tools import shell
 
 pytestmark = pytest.mark.anyio
 

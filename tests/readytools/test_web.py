@@ -11,12 +11,12 @@ from typing import Any, cast
 
 import httpx
 import pytest
-from agentkit.tools import web
-from agentkit.tools._summarize import split_text
 
 from agentkit._context import RunContext
 from agentkit._usage import RunUsage
 from agentkit._wire import ChatCompletion, ChatRequest
+from agentkit.tools import web
+from agentkit.tools._summarize import split_text
 
 from .conftest import Site
 

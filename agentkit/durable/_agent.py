@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DEFAULT_APPROVAL_TIMEOUT = 7 * 24 * 3600.0
+RESULT_POLL = 0.25
 
 
 class DurableAgent(Generic[DepsT, OutputT]):
@@ -158,7 +159,9 @@ class DurableAgent(Generic[DepsT, OutputT]):
         else:
             with SetWorkflowID(workflow_id):
                 handle = await DBOS.start_workflow_async(self.workflow, prompt, options)
-        return await handle.get_result()
+        # A run resumed in the background (DBOS recovers this worker's runs when it starts) or running on
+        # another worker is watched in the database; DBOS's default look once a second is slow for that.
+        return await handle.get_result(polling_interval_sec=RESULT_POLL)
 
 
 def _tool_source_approval(name: str, arguments: dict[str, Any]) -> bool:

@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from ._cli import CLIError, _api, _console, _notice_to, approver, load_tools, make_agent
 
@@ -56,7 +55,8 @@ def queue_name(args: argparse.Namespace) -> str:
 
 
 def run_batch_command(args: argparse.Namespace) -> int:
-    if args.worker == bool(args.prompts or args.output):
+    given = (args.prompts is not None, args.output is not None)
+    if given != ((False, False) if args.worker else (True, True)):
         raise CLIError("give PROMPTS.jsonl and --output, or --worker (not both)")
     try:
         from .durable import DurableAgent
@@ -72,7 +72,10 @@ def run_batch_command(args: argparse.Namespace) -> int:
                       markup=False)
             asyncio.run(durable.work(args.worker_id))
             return 0
-        report = asyncio.run(_submit(durable, args))
+        report = asyncio.run(durable.batch(
+            args.prompts, output=args.output, concurrency=args.concurrency, per_minute=args.per_minute,
+            batch=args.batch, worker_id=args.worker_id,
+        ))
     err.print(f"answered {report.earlier + report.done}/{report.total} ({report.failed} failed, "
               f"{report.earlier} earlier) in {report.seconds:.1f} s · ${report.cost:.6f} · {report.output}",
               markup=False)
@@ -80,8 +83,3 @@ def run_batch_command(args: argparse.Namespace) -> int:
         err.print("run the same command again to retry the failed prompts", style="yellow", markup=False)
     return 1 if report.failed else 0
 
-
-async def _submit(durable: Any, args: argparse.Namespace) -> Any:
-    await durable.launch(args.worker_id)
-    return await durable.batch(args.prompts, output=args.output, concurrency=args.concurrency,
-                               per_minute=args.per_minute, batch=args.batch)

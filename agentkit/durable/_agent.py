@@ -123,16 +123,17 @@ class DurableAgent(Generic[DepsT, OutputT]):
         per_minute: int | None = None,
         batch: str | None = None,
         progress: bool = True,
+        worker_id: str | None = None,
     ) -> BatchReport:
         """Answer every prompt (a JSONL file, or dicts with ``prompt`` and an optional ``id``) on this
         agent's DBOS queue, appending ``{"id", "output" or "error", "usage"}`` lines to ``output`` as they
-        finish; run again, it skips the ids answered there and loses nothing from an interrupted run. See
-        ``agentkit.durable._batch`` for the options."""
+        finish; run again, it skips the ids answered there and loses nothing from an interrupted run. This
+        process works on the queue too (as ``worker_id``, see ``work``). See ``run_batch`` for the rest."""
         from ._batch import run_batch
 
         return await run_batch(
             self, prompts, output=output, concurrency=concurrency, per_minute=per_minute, batch=batch,
-            progress=progress,
+            progress=progress, worker_id=worker_id,
         )
 
     async def work(self, worker_id: str | None = None) -> None:

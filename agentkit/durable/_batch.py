@@ -171,6 +171,7 @@ async def run_batch(
     per_minute: int | None = None,
     batch: str | None = None,
     progress: bool = True,
+    worker_id: str | None = None,
 ) -> BatchReport:
     """See ``DurableAgent.batch``. ``concurrency``: runs at once per worker; ``per_minute``: runs started
     per minute by all workers together (a run makes one model request per tool round: divide your API
@@ -179,7 +180,7 @@ async def run_batch(
         raise UserError("concurrency and per_minute must be at least 1")
     if not on_asyncio():  # DBOS runs on asyncio: trio callers use the background loop
         go = partial(run_batch, durable, prompts, output=output, concurrency=concurrency,
-                     per_minute=per_minute, batch=batch, progress=progress)
+                     per_minute=per_minute, batch=batch, progress=progress, worker_id=worker_id)
         report: BatchReport = await anyio.to_thread.run_sync(SYNC_LOOP.run, go, abandon_on_cancel=True)
         return report
     started = time.monotonic()
@@ -194,7 +195,7 @@ async def run_batch(
     }
     counts = Counts(total=len(items), earlier=len(items) - len(todo), cost=answers.cost)
     shown = progress_for(f"batch {answers.path.name}", counts, progress)
-    await durable.launch()
+    await durable.launch(worker_id)
     limiter: QueueRateLimit | None = {"limit": per_minute, "period": 60.0} if per_minute else None
     queue = await DBOS.register_queue_async(
         durable.queue, worker_concurrency=concurrency, limiter=limiter, polling_interval_sec=QUEUE_POLL,

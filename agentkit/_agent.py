@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, aclosing
+from contextlib import AsyncExitStack
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Union
@@ -31,13 +31,11 @@ from typing_extensions import Unpack
 from ._client import DeepSeekClient, Secret
 from ._context import DepsT, RunContext
 from ._errors import (
-    ApprovalRequiredError,
     MaxTurnsExceeded,
     OutputValidationError,
-    ToolRetriesExceeded,
     UserError,
 )
-from ._events import ModelResponseDone, RunDone, StreamEvent, ToolResult, stream_response
+from ._events import ModelResponseDone, RunDone, StreamEvent, model_response
 from ._hooks import (
     CURRENT_RUN,
     Hook,
@@ -53,16 +51,16 @@ from ._messages import assistant_message, joined
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 from ._pool import SYNC_LOOP, ClientPool
 from ._profiles import Profile, get_profile
-from ._request import RequestPlan
-from ._run import OutputT, RunOptions, RunResult, RunState
-from ._runtools import RunTools, ToolSource, split_sources
-from ._settings import ModelSettings, merge_settings
+from ._run import OutputT, RetryBudget, RunOptions, RunResult, RunState
+from ._runtools import RunTools, ToolCatalog, ToolSource, split_sources
+from ._settings import ModelSettings
 from ._toolcalls import Approve, FinalOutput, ToolCallRunner, ToolStep, tool_message
 from ._toolset import Toolset
 from ._usage import RunUsage, UsageLimits
 from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
+    from ._request import RequestPlan
     from ._tool import Tool
     from ._wire import ChatRequest
 
@@ -76,6 +74,21 @@ class Agent(Generic[DepsT, OutputT]):
     An agent is meant to live as long as the application: it keeps one HTTP connection pool per event
     loop for all its runs. ``async with agent:`` (or ``await agent.aclose()``) closes it, and holds its
     tool sources (MCP servers) open across runs; an agent never closed leaks nothing.
+
+    Attributes (read them; build a new agent to change them):
+        model: The model name sent with every request.
+        name: The agent's name in traces and in a parent's events when it is used as a tool.
+        toolset: Its own tools (a tool source's are listed when a run starts).
+        instructions: Text, or a function of the ``RunContext`` called once per run.
+        output: The ``output_type`` as a spec (``output.is_text`` for plain text).
+        max_turns: Model requests per run before ``MaxTurnsExceeded``.
+        settings: Model settings sent with every request (a run's ``settings=`` override them).
+        profile: The model profile: reasoning replay, limits, prices (chosen from the model name).
+        usage_limits, approve: Defaults for the run options of the same names.
+        tool_retries, output_retries: Failed calls per tool, invalid final answers, per run.
+        tool_timeout, tool_threads: Seconds per tool call; worker threads for blocking tools.
+        length_continuations, end_strategy: See ``__init__``.
+        hooks: Wrappers of each run, model request and tool call (``Hook``).
     """
 
     def __init__(
@@ -113,7 +126,7 @@ class Agent(Generic[DepsT, OutputT]):
         ``deps`` the tools' ``RunContext`` carries."""
         self.model = model
         self.name = name
-        static, self.tool_sources = ([tools], []) if isinstance(tools, Toolset) else split_sources(tools)
+        static, sources = ([tools], []) if isinstance(tools, Toolset) else split_sources(tools)
         self.toolset = Toolset(*static)
         self.instructions = instructions
         self.output = OutputSpec.of(output_type)
@@ -131,19 +144,14 @@ class Agent(Generic[DepsT, OutputT]):
         self._shared_client = client
         """A client given by the user (or made once for their ``http_client``), shared by every run."""
         self._pool = ClientPool(self._new_client)
-        self._open_sources: AsyncExitStack | None = None
-        self._tools = self._build_tools(self.toolset)
-        self._base_plan: tuple[RunTools, RequestPlan] | None = None
+        self._catalog = ToolCatalog(self.toolset, sources, self.output, self.profile)
+        self._budget = RetryBudget(tool_retries, output_retries, end_strategy)
 
     # ------------------------------------------------------------------ lifetime
 
     async def __aenter__(self) -> Agent[DepsT, OutputT]:
         """Open the tool sources for every run until ``aclose``."""
-        if self._open_sources is None and self.tool_sources:
-            stack = AsyncExitStack()
-            for source in self.tool_sources:
-                await stack.enter_async_context(source)
-            self._open_sources = stack
+        await self._catalog.hold_open()
         return self
 
     async def __aexit__(
@@ -154,10 +162,8 @@ class Agent(Generic[DepsT, OutputT]):
     async def aclose(self) -> None:
         """Close the agent's connection pools and tool sources; closing twice is harmless. A user's own
         ``http_client`` or ``client`` is left open."""
-        stack, self._open_sources = self._open_sources, None
         await self._pool.aclose()
-        if stack is not None:
-            await stack.aclose()
+        await self._catalog.release()
 
     def _new_client(self) -> DeepSeekClient:
         if self._shared_client is not None:
@@ -211,11 +217,11 @@ class Agent(Generic[DepsT, OutputT]):
         stream = info.stream
         async with AsyncExitStack() as sources:
             # 1. The tools (tool sources listed), the conversation so far, then instructions and prompt.
-            tools = await self._run_tools(sources)
-            self._check_approval(tools, approve)
-            plan = self._plan(options.get("settings"), tools)
+            tools = await self._catalog.for_run(sources)
+            tools.check_approval(approve)
+            plan = tools.plan(self.model, self.profile, self.settings, options.get("settings"))
             client = self._pool.get()
-            run = await self._start(prompt, options, info, client)
+            run = await self._start(prompt, options, info, client, tools)
             limiter = anyio.CapacityLimiter(self.tool_threads) if tools.threads_needed else None
             context = partial(self._context, run, options.get("deps"), client)
             runner = ToolCallRunner(tools.toolset, context, limiter, approve, self.tool_timeout, info, hooks)
@@ -244,7 +250,7 @@ class Agent(Generic[DepsT, OutputT]):
                         if step.final is not None:
                             yield RunDone(run.result(step.final.value))
                             return
-                        self._count_failures(run, step.answers(), tools)
+                        self._budget.charge_tool_failures(run, step.answers(), tools)
                         continue
 
                     # 4. A final answer: continue it if cut at max_tokens, then validate it.
@@ -260,33 +266,8 @@ class Agent(Generic[DepsT, OutputT]):
 
     # ------------------------------------------------------------------ the steps of the loop
 
-    async def _run_tools(self, sources: AsyncExitStack) -> RunTools:
-        """The run's tools: the agent's own, plus those its tool sources list now (a source is opened
-        for this run unless the agent holds it open)."""
-        if not self.tool_sources:
-            return self._tools
-        if self._open_sources is None:
-            for source in self.tool_sources:
-                await sources.enter_async_context(source)
-        listed = [await source.list_tools() for source in self.tool_sources]
-        tools = self._tools
-        if [id(x) for x in listed] != getattr(tools, "_listed", None):
-            tools = self._build_tools(Toolset(self.toolset, *(t for each in listed for t in each)))
-            object.__setattr__(tools, "_listed", [id(x) for x in listed])
-            self._tools = tools
-        return tools
-
-    def _build_tools(self, toolset: Toolset) -> RunTools:
-        return RunTools.build(toolset, self.output, self.profile.max_tools, self.profile.name)
-
-    @staticmethod
-    def _check_approval(tools: RunTools, approve: Approve | None) -> None:
-        if approve is None and any(t.requires_approval for t in tools.toolset):
-            names = [t.name for t in tools.toolset if t.requires_approval]
-            raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
-
     async def _start(
-        self, prompt: str | None, options: RunOptions, info: RunInfo, client: DeepSeekClient
+        self, prompt: str | None, options: RunOptions, info: RunInfo, client: DeepSeekClient, tools: RunTools
     ) -> RunState:
         """The run, its conversation loaded: this agent's instructions first (replacing those a history
         or session was made with), then the conversation, then the prompt."""
@@ -299,7 +280,7 @@ class Agent(Generic[DepsT, OutputT]):
         run = RunState(
             info.messages, session, self.profile.pricing_for(self.model), usage=info.usage
         )
-        system = await self._system_prompt(run, options.get("deps"), client)
+        system = await self._system_prompt(run, options.get("deps"), client, tools)
         if system:
             conversation = [m for m in conversation if m.get("role") != "system"]
             run.messages.append({"role": "system", "content": system})
@@ -337,7 +318,7 @@ class Agent(Generic[DepsT, OutputT]):
         self, client: DeepSeekClient, request: ChatRequest, info: RunInfo, hooks: tuple[Hook, ...]
     ) -> AsyncIterator[ResponseItem]:
         """One model response through the run's hooks: its events when streamed, then the completion."""
-        proceed = partial(_respond, client, request, stream=info.stream)
+        proceed = partial(model_response, client, request, stream=info.stream)
         if not hooks:
             return proceed()
         return chain_request(hooks, ModelRequestInfo(info, request, info.usage.requests + 1), proceed)
@@ -367,7 +348,7 @@ class Agent(Generic[DepsT, OutputT]):
             output = content if self.output.is_text else self.output.validate(content)
         except OutputInvalid as exc:
             try:
-                self._count_output_failure(run, str(exc))
+                self._budget.charge_output_failure(run, str(exc))
             except OutputValidationError:
                 await run.commit([message])  # the correction was never sent: it is not kept
                 raise
@@ -378,48 +359,7 @@ class Agent(Generic[DepsT, OutputT]):
         await run.commit([message])
         return FinalOutput(output)
 
-    def _count_failures(self, run: RunState, answers: list[ToolResult], tools: RunTools) -> None:
-        """Charge failed calls to their tools' retry budgets; raise (or go final) when one runs out."""
-        seen: set[str] = set()
-        for answer in answers:
-            if not answer.is_error or answer.name in seen:
-                continue  # several failed calls of one tool in one response use one retry
-            seen.add(answer.name)
-            if answer.name == OUTPUT_TOOL and tools.output_tool is not None:
-                self._count_output_failure(run, answer.content)
-                continue
-            failures = run.tool_failures[answer.name] = run.tool_failures.get(answer.name, 0) + 1
-            tool = tools.toolset.get(answer.name)
-            budget = tool.retries if tool is not None and tool.retries is not None else self.tool_retries
-            if failures > budget:
-                if self.end_strategy == "final_answer":
-                    run.final_only = True
-                    continue
-                raise ToolRetriesExceeded(
-                    f"tool {answer.name!r} failed in {failures} responses, more than its retry "
-                    f"budget of {budget}; last error: {answer.content}"
-                )
-
-    def _count_output_failure(self, run: RunState, error: str) -> None:
-        run.output_failures += 1
-        if run.output_failures > self.output_retries:
-            raise OutputValidationError(
-                f"the final answer failed validation {run.output_failures} times "
-                f"(output_retries={self.output_retries}); last error: {error}"
-            )
-
-    def _plan(self, run_settings: ModelSettings | None, tools: RunTools) -> RequestPlan:
-        """The run's fixed request part; the agent's own is built once per tool list and reused."""
-        if not run_settings and self._base_plan is not None and self._base_plan[0] is tools:
-            return self._base_plan[1]
-        settings = merge_settings(self.settings, run_settings)
-        json_mode = not self.output.is_text and not tools.toolset and self.profile.json_mode
-        plan = RequestPlan.build(self.model, self.profile, settings, tools.definitions, json_mode=json_mode)
-        if not run_settings:
-            self._base_plan = (tools, plan)
-        return plan
-
-    async def _system_prompt(self, run: RunState, deps: Any, client: DeepSeekClient) -> str:
+    async def _system_prompt(self, run: RunState, deps: Any, client: DeepSeekClient, tools: RunTools) -> str:
         """The instructions (a function of the run is called once, here) and the JSON-output
         instruction that an ``output_type`` without tools needs."""
         instructions = self.instructions
@@ -427,7 +367,7 @@ class Agent(Generic[DepsT, OutputT]):
         if callable(instructions):
             made = instructions(self._context(run, deps, client, "", ""))
             text = await made if inspect.isawaitable(made) else made
-        if not self.output.is_text and not self._tools.definitions:
+        if not self.output.is_text and not tools.definitions:
             text = f"{text}\n\n{self.output.json_instructions()}" if text else self.output.json_instructions()
         return text
 
@@ -444,15 +384,3 @@ class Agent(Generic[DepsT, OutputT]):
             tool_name=name,
             client=client,
         )
-
-
-async def _respond(
-    client: DeepSeekClient, request: ChatRequest, *, stream: bool
-) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
-    """One model response: its events when streamed, then the ``ChatCompletion``."""
-    if not stream:
-        yield await client.chat(request)
-        return
-    async with aclosing(stream_response(client, request)) as items:
-        async for item in items:
-            yield item

@@ -8,6 +8,7 @@ The last event of every successful run is ``RunDone``, which carries the ``RunRe
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,7 @@ async def stream_response(
     stalled) is asked for again under the same retry policy, after a ``ResponseRestarted`` event telling
     the caller to discard what this response streamed so far.
     """
-    attempt = 0
+    retries = client.retry.start()
     while True:
         call_ids: dict[int, str] = {}
         started = False
@@ -144,9 +145,20 @@ async def stream_response(
             yield chunks.completion
             return
         except APIError as error:
-            if not started or not client.retry.should_retry(error, attempt):
+            if not started:  # the client has retried the request already
                 raise
-            delay = client.retry.delay(error, attempt)
-            attempt += 1
-            yield ResponseRestarted(attempt, error)
+            delay = retries.delay_after(error)
+            yield ResponseRestarted(retries.count, error)
             await client.retry.sleep(delay)
+
+
+async def model_response(
+    client: DeepSeekClient, request: ChatRequest, *, stream: bool
+) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
+    """One model response: its events when streamed, then the ``ChatCompletion``."""
+    if not stream:
+        yield await client.chat(request)
+        return
+    async with aclosing(stream_response(client, request)) as items:
+        async for item in items:
+            yield item

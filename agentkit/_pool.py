@@ -14,9 +14,12 @@ loops, it waits for the background one.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -41,6 +44,8 @@ class ClientPool:
         self._drop_ended()
         client = self._factory()
         self._clients[id(loop)] = (loop, client)
+        if loop is SYNC_LOOP.loop:
+            SYNC_LOOP.clients.add(client)
         return client
 
     async def aclose(self) -> None:
@@ -80,6 +85,8 @@ class _SyncLoop:
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.clients: weakref.WeakSet[DeepSeekClient] = weakref.WeakSet()
+        """The clients made on this loop, closed when the interpreter exits (no unclosed sockets)."""
         self._pid = 0
         self._lock = threading.Lock()
 
@@ -109,8 +116,30 @@ class _SyncLoop:
         return asyncio.run_coroutine_threadsafe(coroutine, loop)
 
 
+    def close(self) -> None:
+        """Close the clients on the loop and stop it (at interpreter exit)."""
+        if not self.alive():
+            return
+        clients = list(self.clients)
+        with contextlib.suppress(Exception):
+            self.submit(_close_all(clients)).result(timeout=5)
+        assert self.loop is not None
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+async def _close_all(clients: list[DeepSeekClient]) -> None:
+    for client in clients:
+        await client.aclose()
+
+
 async def _call(function: Callable[[], Awaitable[_T]]) -> _T:
+    # The task runs in a copy of the caller's context (its context variables carry over), but the
+    # caller may be a trio run, whose context tells sniffio (and so httpcore) "trio": say asyncio here.
+    sniffio = sys.modules.get("sniffio")
+    if sniffio is not None:
+        sniffio.current_async_library_cvar.set(None)
     return await function()
 
 
 SYNC_LOOP = _SyncLoop()
+atexit.register(SYNC_LOOP.close)

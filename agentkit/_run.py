@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypedDict, TypeVar
 
-from ._errors import APIError, RunError
+from ._errors import APIError, OutputValidationError, RunError, ToolRetriesExceeded
+from ._output import OUTPUT_TOOL
 from ._settings import ModelSettings
 from ._toolcalls import Approve
 from ._usage import RunUsage, UsageLimits
 
 if TYPE_CHECKING:
+    from ._events import ToolResult
     from ._pricing import Pricing
+    from ._runtools import RunTools
     from ._session import Session
     from ._wire import ChatCompletion
 
@@ -118,3 +121,43 @@ class RunState:
                 exc.messages = list(self.messages)
             exc.usage = self.usage
             raise
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """How many failed tool calls (per tool) and invalid final answers a run tolerates."""
+
+    tool_retries: int
+    output_retries: int
+    end_strategy: str
+    """``"final_answer"``: when a tool's budget runs out, ask once more without tools instead of raising."""
+
+    def charge_tool_failures(self, run: RunState, answers: list[ToolResult], tools: RunTools) -> None:
+        """Charge failed calls to their tools' budgets; raise (or go final) when one runs out."""
+        seen: set[str] = set()
+        for answer in answers:
+            if not answer.is_error or answer.name in seen:
+                continue  # several failed calls of one tool in one response use one retry
+            seen.add(answer.name)
+            if answer.name == OUTPUT_TOOL and tools.output_tool is not None:
+                self.charge_output_failure(run, answer.content)
+                continue
+            failures = run.tool_failures[answer.name] = run.tool_failures.get(answer.name, 0) + 1
+            tool = tools.toolset.get(answer.name)
+            budget = tool.retries if tool is not None and tool.retries is not None else self.tool_retries
+            if failures > budget:
+                if self.end_strategy == "final_answer":
+                    run.final_only = True
+                    continue
+                raise ToolRetriesExceeded(
+                    f"tool {answer.name!r} failed in {failures} responses, more than its retry "
+                    f"budget of {budget}; last error: {answer.content}"
+                )
+
+    def charge_output_failure(self, run: RunState, error: str) -> None:
+        run.output_failures += 1
+        if run.output_failures > self.output_retries:
+            raise OutputValidationError(
+                f"the final answer failed validation {run.output_failures} times "
+                f"(output_retries={self.output_retries}); last error: {error}"
+            )

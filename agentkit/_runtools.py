@@ -8,15 +8,19 @@ source's list changes, so the ``tools`` part of the request stays the same bytes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ._errors import TooManyToolsError, UserError
+from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
+from ._request import RequestPlan
+from ._settings import ModelSettings, merge_settings
 from ._toolset import Toolset
 
 if TYPE_CHECKING:
+    from ._profiles import Profile
     from ._tool import Tool
     from ._wire import ToolDefinition
 
@@ -36,7 +40,7 @@ class ToolSource(Protocol):
     async def list_tools(self) -> Sequence[Tool[..., Any]]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunTools:
     """The tools of a run and everything derived from them."""
 
@@ -47,6 +51,7 @@ class RunTools:
     """The output spec when answers come through the output tool (structured output with tools)."""
     threads_needed: bool
     """Some tool is a blocking function, run in a worker thread."""
+    output: OutputSpec
 
     @classmethod
     def build(cls, toolset: Toolset, output: OutputSpec, max_tools: int, profile_name: str) -> RunTools:
@@ -64,7 +69,69 @@ class RunTools:
         if output_tool is not None:
             strict = any(t.strict for t in toolset)  # a Toolset is all strict or not at all
             definitions.append(output_tool.tool_definition(strict=strict))
-        return cls(toolset, definitions, output_tool, any(not t.is_async for t in toolset))
+        return cls(toolset, definitions, output_tool, any(not t.is_async for t in toolset), output)
+
+    def plan(
+        self, model: str, profile: Profile, settings: ModelSettings, run_settings: ModelSettings | None
+    ) -> RequestPlan:
+        """The fixed part of a run's requests: built once for these tools, again only for a run with
+        settings of its own."""
+        cached: RequestPlan | None = self.__dict__.get("_plan")
+        if cached is not None and not run_settings:
+            return cached
+        json_mode = not self.output.is_text and not self.toolset and profile.json_mode
+        merged = merge_settings(settings, run_settings)
+        plan = RequestPlan.build(model, profile, merged, self.definitions, json_mode=json_mode)
+        if not run_settings:
+            object.__setattr__(self, "_plan", plan)  # frozen: the cache is the one mutable part
+        return plan
+
+    def check_approval(self, approve: object) -> None:
+        if approve is None and any(t.requires_approval for t in self.toolset):
+            names = [t.name for t in self.toolset if t.requires_approval]
+            raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
+
+
+class ToolCatalog:
+    """An agent's tools: its own, plus what its tool sources list. Sources are opened for each run, or
+    once for all runs while the agent is entered (``hold_open``)."""
+
+    def __init__(self, toolset: Toolset, sources: Sequence[ToolSource], output: OutputSpec, profile: Profile):
+        self.toolset, self.sources = toolset, tuple(sources)
+        self._output, self._profile = output, profile
+        self._tools = self._build(toolset)
+        self._listed: list[int] = []
+        """Which source lists ``_tools`` was built from (by identity: a source returns the same list
+        object while its tools are unchanged)."""
+        self._held: AsyncExitStack | None = None
+
+    async def hold_open(self) -> None:
+        if self._held is None and self.sources:
+            stack = AsyncExitStack()
+            for source in self.sources:
+                await stack.enter_async_context(source)
+            self._held = stack
+
+    async def release(self) -> None:
+        stack, self._held = self._held, None
+        if stack is not None:
+            await stack.aclose()
+
+    async def for_run(self, run_stack: AsyncExitStack) -> RunTools:
+        """The tools of a run starting now; sources not held open are opened on ``run_stack``."""
+        if not self.sources:
+            return self._tools
+        if self._held is None:
+            for source in self.sources:
+                await run_stack.enter_async_context(source)
+        listed = [await source.list_tools() for source in self.sources]
+        if [id(each) for each in listed] != self._listed:
+            self._tools = self._build(Toolset(self.toolset, *(t for each in listed for t in each)))
+            self._listed = [id(each) for each in listed]
+        return self._tools
+
+    def _build(self, toolset: Toolset) -> RunTools:
+        return RunTools.build(toolset, self._output, self._profile.max_tools, self._profile.name)
 
 
 def split_sources(items: Sequence[Any]) -> tuple[list[Any], list[ToolSource]]:

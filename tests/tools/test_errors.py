@@ -367,3 +367,20 @@ async def test_call_without_context() -> None:
     with pytest.raises(Exception) as caught:
         await whoami.call({})
     assert str(caught.value) == snapshot("Tool 'whoami' takes a RunContext: pass ctx= to Tool.call")
+
+
+class Chain(BaseModel):
+    name: str
+    child: Chain = Field(description="The next link.")
+
+
+def test_strict_required_self_reference_is_a_clear_error_not_a_recursion_error() -> None:
+    def walk(chain: Chain) -> str:
+        """Walk a chain."""
+        return chain.name
+
+    with pytest.raises(ToolDefinitionError) as caught:
+        tool(strict=True)(walk)
+    assert str(caught.value) == snapshot(
+        "Tool 'walk' cannot use strict mode: parameter 'chain' > type 'Chain' > field 'child' > type 'Chain' > field 'child': type 'Chain' contains itself through a required field, so no finite value fits it. Make that field optional (`X | None = None`), or use @tool(strict=False)."
+    )

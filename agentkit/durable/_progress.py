@@ -33,12 +33,14 @@ class Counts:
         elapsed = time.monotonic() - self.started
         return (self.done + self.failed) / elapsed if elapsed > 0 else 0.0
 
-    def line(self) -> str:
+    def figures(self) -> str:
+        """``2 failed · 31.0/s · $0.012000 · ETA 3s``"""
         rate = self.rate()
-        left = self.total - self.finished
-        eta = f"{left / rate:.0f}s" if rate > 0 else "?"
-        return (f"{self.finished}/{self.total} answered ({self.earlier} earlier) · {self.failed} failed · "
-                f"{rate:.1f}/s · ${self.cost:.6f} · ETA {eta}")
+        eta = f"{(self.total - self.finished) / rate:.0f}s" if rate > 0 else "?"
+        return f"{self.failed} failed · {rate:.1f}/s · ${self.cost:.6f} · ETA {eta}"
+
+    def line(self) -> str:
+        return f"{self.finished}/{self.total} answered ({self.earlier} earlier) · {self.figures()}"
 
 
 class Progress(Protocol):
@@ -72,15 +74,15 @@ class RichProgress:
     """A rich progress bar on stderr with the same figures."""
 
     def __init__(self, label: str, counts: Counts) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-                             transient=False)
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+                             TextColumn("{task.fields[info]}"))
         self._task = self._bar.add_task(label, total=counts.total, completed=counts.finished, info="")
         self._bar.start()
 
     def update(self, counts: Counts) -> None:
-        self._bar.update(self._task, completed=counts.finished, info=counts.line())
+        self._bar.update(self._task, completed=counts.finished, info=counts.figures())
 
     def close(self, counts: Counts) -> None:
         self.update(counts)

@@ -17,10 +17,12 @@ so every ``DurableAgent`` must exist before the first durable run of the process
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from .. import __version__
 from .._errors import UserError
+from .._pool import SYNC_LOOP
 
 DEFAULT_DATABASE = Path("~/.agentkit/durable.sqlite")
 APPLICATION = "agentkit"
@@ -111,10 +114,22 @@ def shutdown() -> None:
     with _lock:
         if _instance() is not None:
             DBOS.destroy()
+            _renew_default_executors()
         _ours = None
         for client in _clients.values():
             client.destroy()
         _clients.clear()
+
+
+def _renew_default_executors() -> None:
+    """DBOS makes its thread pool the default executor of each asyncio loop it works on and closes that
+    pool when it stops, which would leave those loops unable to resolve a host name: give the loops that
+    outlive it here (agentkit's background loop, the caller's) a pool of their own again."""
+    loops = [SYNC_LOOP.loop] if SYNC_LOOP.alive() and SYNC_LOOP.loop is not None else []
+    with contextlib.suppress(RuntimeError):
+        loops.append(asyncio.get_running_loop())
+    for loop in loops:
+        loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="asyncio"))
 
 
 def client(given_url: str | None) -> DBOSClient | None:

@@ -5,7 +5,8 @@
 Interrupted (Ctrl-C, ``kill -9``, a reboot), the same command carries on: ids already answered are
 skipped and runs in flight resume from their checkpoints. With ``--database postgresql://...`` more
 workers, on this machine or others, share the work: ``agentkit batch --worker --database ... --worker-id
-NAME`` with the same agent options (``--model``, ``--tools``, ``--instructions``) and its own key.
+NAME`` with the same agent options (``--model``, ``--tools``, ``--instructions``, ``--yes``) and its own
+key.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> N
 def queue_name(args: argparse.Namespace) -> str:
     """The durable agent's name: the agent options' digest, so that a worker started with other options
     takes no prompt of this batch."""
-    spec = json.dumps([args.model, args.tools or "", args.instructions or ""])
+    spec = json.dumps([args.model, args.tools or "", args.instructions or "", args.yes])
     return f"cli-{hashlib.sha256(spec.encode()).hexdigest()[:10]}"
 
 

@@ -5,8 +5,10 @@ time: once with ``asyncio.gather`` and a semaphore, once as a durable batch (``D
 DBOS queue, every request checkpointed, every answer written to a file as it finishes) on SQLite. The
 simulator runs in its own process, so only the client side is compared.
 
-The checkpoint cost is measured apart: one run of 20 tool rounds (41 steps: 21 model requests and 20
-tool calls) against an in-process simulator without latency, durable minus plain, per step.
+A third pass runs the durable batch with a second worker process on the same database (the scale-out
+that plain ``asyncio.gather`` lacks). The checkpoint cost is measured apart: one run of 20 tool rounds
+(41 steps: 21 model requests and 20 tool calls) against an in-process simulator without latency, durable
+minus plain, per step.
 
 Usage: ``.venv/bin/python bench/batch.py [--prompts 1000] [--concurrency 16] [--latency 0.05]
 [--database sqlite:///... | postgresql://...]``
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import subprocess
 import sys
@@ -42,25 +45,26 @@ def rounds_script(sim: Simulator) -> None:
     sim.script(*[Reply(tool_calls=[("step", {"n": i})]) for i in range(ROUNDS)], Reply(content="done"))
 
 
-async def plain(agent: Agent[None, str], prompts: list[str], concurrency: int) -> float:
+async def plain(agent: Agent[None, str], prompts: list[str], concurrency: int) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (all threads of this process)."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(prompt: str) -> None:
         async with gate:
             await agent.run(prompt)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(p) for p in prompts))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 async def durable_batch(
     durable: DurableAgent[None, str], prompts: list[str], concurrency: int, out: Path
-) -> float:
-    started = time.perf_counter()
+) -> tuple[float, float]:
+    started, cpu = time.perf_counter(), time.process_time()
     report = await durable.batch(prompts, output=out, concurrency=concurrency, progress=False)
     assert report.done == len(prompts), report
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 async def checkpoint_cost(
@@ -80,29 +84,59 @@ async def checkpoint_cost(
     return (min(durable_times) - min(plain_times)) / (2 * ROUNDS + 1)
 
 
+def batch_agent(base_url: str, database: str) -> DurableAgent[None, str]:
+    agent = Agent(api_key=SIM_API_KEY, base_url=base_url)
+    return DurableAgent(agent, name="bench-batch", database_url=database)
+
+
+async def worker(base_url: str, database: str) -> None:
+    """A second worker process on the batch's queue."""
+    durable = batch_agent(base_url, database)
+    await durable.launch("second-worker")
+    print("ready", flush=True)
+    await durable.work()
+
+
+def second_worker(base_url: str, database: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen([sys.executable, __file__, "--worker", database, base_url],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    return process
+
+
 async def bench(base_url: str, args: argparse.Namespace, folder: Path) -> None:
     prompts = [f"Summarise ticket {i} in one line." for i in range(args.prompts)]
     database = args.database or f"sqlite:///{folder / 'bench.sqlite'}"
     sim = Simulator()
     plain_agent = Agent(api_key=SIM_API_KEY, base_url=base_url)
-    batch_agent = DurableAgent(Agent(api_key=SIM_API_KEY, base_url=base_url), name="bench-batch",
-                               database_url=database)
+    durable = batch_agent(base_url, database)
     rounds = Agent(tools=[step], api_key=SIM_API_KEY, base_url="http://sim", http_client=sim.http_client(),
                    max_turns=ROUNDS + 1)
     durable_rounds = DurableAgent(Agent(tools=[step], api_key=SIM_API_KEY, base_url="http://sim",
                                         http_client=sim.http_client(), max_turns=ROUNDS + 1),
                                   name="bench-rounds", database_url=database)
-    await batch_agent.launch()
+    await durable.launch()
     await plain(plain_agent, prompts[:32], args.concurrency)  # warm up: connections, imports
-    plain_seconds = await plain(plain_agent, prompts, args.concurrency)
-    durable_seconds = await durable_batch(batch_agent, prompts, args.concurrency, folder / "answers.jsonl")
+    plain_seconds, plain_cpu = await plain(plain_agent, prompts, args.concurrency)
+    one = folder / "one.jsonl"
+    durable_seconds, durable_cpu = await durable_batch(durable, prompts, args.concurrency, one)
     per_step = await checkpoint_cost(rounds, durable_rounds, sim)
+    helper = second_worker(base_url, database)
+    try:
+        two_seconds, _ = await durable_batch(durable, prompts, args.concurrency, folder / "two.jsonl")
+    finally:
+        helper.send_signal(signal.SIGINT)
+        helper.wait(timeout=30)
     n = len(prompts)
     print(f"{n} prompts, {args.concurrency} at a time, {args.latency * 1000:.0f} ms per response, "
           f"{database.split(':', 1)[0]}:")
-    print(f"  plain asyncio.gather: {n / plain_seconds:6.1f} prompts/s ({plain_seconds:.2f} s)")
-    print(f"  durable batch:        {n / durable_seconds:6.1f} prompts/s ({durable_seconds:.2f} s)")
+    print(f"  plain asyncio.gather: {n / plain_seconds:6.1f} prompts/s ({plain_seconds:.2f} s, "
+          f"{plain_cpu / n * 1000:.1f} ms CPU a prompt)")
+    print(f"  durable batch:        {n / durable_seconds:6.1f} prompts/s ({durable_seconds:.2f} s, "
+          f"{durable_cpu / n * 1000:.1f} ms CPU a prompt)")
     print(f"  ratio durable/plain:  {plain_seconds / durable_seconds:.2f}x")
+    print(f"  durable, 2 processes: {n / two_seconds:6.1f} prompts/s ({two_seconds:.2f} s; "
+          f"ratio {plain_seconds / two_seconds:.2f}x)")
     steps = 2 * ROUNDS + 1
     print(f"  checkpoint cost:      {per_step * 1000:.2f} ms per step (sequential run, {steps} steps)")
 
@@ -115,7 +149,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds before each response")
     parser.add_argument("--database", help="DBOS database URL (default: a fresh SQLite file)")
+    parser.add_argument("--worker", nargs=2, metavar=("DATABASE", "BASE_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(worker(args.worker[1], args.worker[0]))
+        return 0
     server = subprocess.Popen([sys.executable, "-m", "agentkit.sim", "--port", "0"],
                               stdout=subprocess.PIPE, text=True)
     try:

@@ -194,14 +194,14 @@ async def run_batch(
         for item in items
         if str(item.id) not in answers.answered
     }
-    counts = Counts(total=len(items), earlier=len(items) - len(todo), cost=answers.cost)
-    shown = progress_for(f"batch {answers.path.name}", counts, progress)
     await durable.launch(worker_id)
     limiter: QueueRateLimit | None = {"limit": per_minute, "period": 60.0} if per_minute else None
     queue = await DBOS.register_queue_async(
         durable.queue, worker_concurrency=concurrency, limiter=limiter, polling_interval_sec=QUEUE_POLL,
         on_conflict="always_update",
     )
+    counts = Counts(total=len(items), earlier=len(items) - len(todo), cost=answers.cost)
+    shown = progress_for(f"batch {answers.path.name}", counts, progress)
     try:
         with answers.appending():
             async with anyio.create_task_group() as group:

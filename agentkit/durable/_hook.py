@@ -73,7 +73,7 @@ class DurableHook(Hook):
     def __init__(self, policy: DurablePolicy) -> None:
         self.policy = policy
         self.run: RunInfo | None = None
-        self.published_approvals = False
+        self._published = False
         self._steps: dict[str, StepReservation] = {}
         self._marks: dict[str, StepReservation] = {}
         self._turns: dict[str, tuple[anyio.Event, anyio.Event]] = {}
@@ -131,7 +131,7 @@ class DurableHook(Hook):
             except ToolArgumentError:
                 continue  # answered with the argument error: nothing to approve
             waiting.append({"call_id": call.id, "tool": tool.name, "arguments": _jsonable(arguments)})
-        if not waiting and not self.published_approvals:
+        if not waiting and not self._published:
             return
         previous = anyio.Event()
         previous.set()
@@ -139,7 +139,7 @@ class DurableHook(Hook):
             done = anyio.Event()
             self._turns[item["call_id"]] = (previous, done)
             previous = done
-        self.published_approvals = True
+        self._published = True
         await DBOS.set_event_async(APPROVALS_EVENT, waiting)
 
     async def _decision(self, call_id: str) -> bool:

@@ -89,7 +89,10 @@ class RunTools:
     def check_approval(self, approve: object) -> None:
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]
-            raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
+            raise ApprovalRequiredError(
+                f"tools {names} require approval: pass approve=callback, or approve='defer' to stop the run "
+                "with the calls in result.pending_approvals"
+            )
 
 
 class ToolCatalog:

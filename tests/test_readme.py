@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 CONFIG_VARIABLES = {"DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL"}
 CHEAP_COMMANDS = {"run", "fim", "models", "balance"}
+TRACING_BACKENDS = {"docker", "phoenix"}
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,11 @@ def _commands(code: str) -> Iterator[list[str]]:
 def _check_agentkit(args: list[str]) -> None:
     sub = args[0]
     assert re.search(rf"^    {sub} ", _help(), re.MULTILINE), f"`agentkit {sub}` is not in `agentkit --help`"
+    command = [sub]
+    if len(args) > 1 and re.search(rf"^    {re.escape(args[1])} ", _help(sub), re.MULTILINE):
+        command.append(args[1])  # a subcommand's own command: `agentkit mcp serve`
     options = {a.split("=")[0] for a in args if a.startswith("--")}
-    listed = set(re.findall(r"--[a-z][a-z0-9-]*", _help(sub)))
+    listed = set(re.findall(r"--[a-z][a-z0-9-]*", _help(*command)))
     assert options <= listed, f"`agentkit {sub}` has no options {sorted(options - listed)}"
     if sub in CHEAP_COMMANDS:  # offline and quick: without a key they run on the simulator
         result = subprocess.run(
@@ -176,6 +180,8 @@ def _check_command(command: list[str]) -> None:
         assert (ROOT / args[0]).is_file(), f"{args[0]} does not exist"
     elif program.endswith("agentkit"):
         _check_agentkit(args)
+    elif program in TRACING_BACKENDS:
+        pass  # a local tracing backend the README shows how to start (needs Docker or a big install)
     elif program.endswith("python") and args[:2] == ["-m", "agentkit"]:
         _check_agentkit(args[2:])
     else:

@@ -41,8 +41,9 @@ class DurableAgent(Generic[DepsT, OutputT]):
     process's DBOS configuration (yours, if you made one; else a local SQLite file), or
     ``postgresql://...`` for workers on several machines. ``idempotent``: which tools may run again when a
     crash interrupted them (``True``: all, ``False``: none, or their names); the others are not repeated
-    and the model is told so. Tools that ``requires_approval`` in an agent without ``approve`` wait for
-    ``send_approval`` (for up to ``approval_timeout`` seconds, across restarts; no decision is a no).
+    and the model is told so. Tools that ``requires_approval`` in an agent without an ``approve`` callback
+    (``None`` or ``"defer"``) wait for ``send_approval`` (for up to ``approval_timeout`` seconds, across
+    restarts; no decision is a no).
 
     Create every durable agent before the first durable run of the process (DBOS looks up interrupted
     runs' agents when it starts), typically at module level.
@@ -68,7 +69,7 @@ class DurableAgent(Generic[DepsT, OutputT]):
         self.queue = f"agentkit.{self.name}"
         self.policy = DurablePolicy(
             idempotent=idempotent if isinstance(idempotent, bool) else frozenset(idempotent),
-            wait_for_approvals=agent.approve is None,
+            wait_for_approvals=not callable(agent.approve),  # None, or "defer": a person decides later
             approval_timeout=approval_timeout,
         )
         _engine.register(self.queue)

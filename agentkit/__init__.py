@@ -78,6 +78,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         get_profile as get_profile,
         register_profile as register_profile,
     )
+    from ._retry import RetryPolicy as RetryPolicy
     from ._run import RunResult as RunResult
     from ._runtools import ToolSource as ToolSource
     from ._session import (
@@ -115,6 +116,7 @@ _EXPORTS: dict[str, str] = {
     "get_profile": "_profiles",
     "register_profile": "_profiles",
     "ReplayContext": "_history",
+    "RetryPolicy": "_retry",
     "Hook": "_hooks",
     "ModelRequestInfo": "_hooks",
     "RunInfo": "_hooks",

@@ -15,13 +15,13 @@ from agentkit import (
     InsufficientBalanceError,
     ModelResponseDone,
     ResponseRestarted,
+    RetryPolicy,
     RunDone,
     ServerOverloadedError,
     TextDelta,
     get_profile,
     tool,
 )
-from agentkit._retry import RetryPolicy
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
 

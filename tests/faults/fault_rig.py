@@ -17,11 +17,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentkit import RetryPolicy
 from agentkit._agent import Agent
 from agentkit._client import DeepSeekClient
 from agentkit._errors import AgentkitError
 from agentkit._events import ModelResponseDone, RunDone, StreamEvent, ToolResult
-from agentkit._retry import RetryPolicy
 from agentkit._session import SQLiteSession
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 

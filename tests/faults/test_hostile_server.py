@@ -14,9 +14,9 @@ import httpx
 import pytest
 from fault_rig import Canned, Rig, in_child
 
+from agentkit import RetryPolicy
 from agentkit._client import DeepSeekClient
 from agentkit._errors import APIError, AuthenticationError, EmptyResponseError, SessionError
-from agentkit._retry import RetryPolicy
 from agentkit._sse import MAX_LINE_BYTES
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 

@@ -12,14 +12,13 @@ DBOS checkpoints to a local SQLite file unless told otherwise (``database_url=``
 """
 
 from ._agent import DurableAgent
-from ._approvals import PendingApproval, pending_approvals, send_approval
+from ._approvals import pending_approvals, send_approval
 from ._batch import BatchReport, read_prompts
 from ._engine import shutdown
 
 __all__ = [
     "BatchReport",
     "DurableAgent",
-    "PendingApproval",
     "pending_approvals",
     "read_prompts",
     "send_approval",

@@ -33,6 +33,7 @@ from typing import Any
 import anyio
 from dbos import DBOS, StepReservation
 
+from .._approvals import Decision, Denied, refusal
 from .._errors import ToolArgumentError
 from .._events import StreamEvent, ToolResult
 from .._hooks import Hook, ModelRequestInfo, ResponseItem, RunInfo, ToolCallInfo, closing
@@ -103,15 +104,17 @@ class DurableHook(Hook):
             return await proceed()
         call_id = call.call["id"]
         step = self._steps.pop(call_id)
+        decision: Decision | None = None
         if call_id in self._turns:
-            call.approval = await self._decision(call_id)
+            decision = await self._decision(call_id)
+            call.approval = decision is True
         mark = self._marks.pop(call_id, None)
         fresh: list[bool] = []
         if mark is not None:
             await mark.run_async({"name": "agentkit.tool_started"}, fresh.append, True)
         repeat = mark is None or bool(fresh)  # the mark was recorded before: the call was interrupted
-        name = call.call["function"]["name"]
-        data = await step.run_async({"name": f"agentkit.tool:{name}"}, _answer, call, proceed, repeat)
+        step_name = f"agentkit.tool:{call.call['function']['name']}"
+        data = await step.run_async({"name": step_name}, _answer, call, proceed, repeat, decision)
         return ToolResult(**data)
 
     async def _prepare_calls(self, completion: ChatCompletion) -> None:
@@ -130,26 +133,30 @@ class DurableHook(Hook):
                 arguments = tool.parse_arguments(call.function.arguments)
             except ToolArgumentError:
                 continue  # answered with the argument error: nothing to approve
-            waiting.append({"call_id": call.id, "tool": tool.name, "arguments": _jsonable(arguments)})
+            request = {"tool_call_id": call.id, "tool_name": tool.name, "arguments": _jsonable(arguments)}
+            waiting.append(request)
         if not waiting and not self._published:
             return
         previous = anyio.Event()
         previous.set()
         for item in waiting:
             done = anyio.Event()
-            self._turns[item["call_id"]] = (previous, done)
+            self._turns[item["tool_call_id"]] = (previous, done)
             previous = done
         self._published = True
         await DBOS.set_event_async(APPROVALS_EVENT, waiting)
 
-    async def _decision(self, call_id: str) -> bool:
+    async def _decision(self, call_id: str) -> Decision:
+        """The decision ``send_approval`` sent; none within the timeout is a refusal."""
         my_turn, done = self._turns.pop(call_id)
         await my_turn.wait()
         try:
             message = await DBOS.recv_async(approval_topic(call_id), self.policy.approval_timeout)
         finally:
             done.set()
-        return message is True
+        if not isinstance(message, dict):
+            return Denied(f"no decision within {self.policy.approval_timeout:g} s")
+        return True if message.get("approved") is True else Denied(str(message.get("reason") or ""))
 
 
 async def _complete(proceed: Callable[[], AsyncIterator[ResponseItem]]) -> str:
@@ -162,12 +169,15 @@ async def _complete(proceed: Callable[[], AsyncIterator[ResponseItem]]) -> str:
 
 
 async def _answer(
-    call: ToolCallInfo, proceed: Callable[[], Awaitable[ToolResult]], repeat: bool
+    call: ToolCallInfo, proceed: Callable[[], Awaitable[ToolResult]], repeat: bool, decision: Decision | None
 ) -> dict[str, Any]:
-    """The step of a tool call: its result as a dict (JSON-ready)."""
+    """The step of a tool call: its result as a dict (JSON-ready). A refusal with a reason is answered
+    here, in the words of deferred approvals' refusals; a plain one by the loop (``call.approval``)."""
+    name = call.call["function"]["name"]
     if not repeat:
-        name = call.call["function"]["name"]
         return asdict(ToolResult(tool_call_id=call.call["id"], name=name, content=interrupted(name)))
+    if isinstance(decision, Denied) and decision.reason:
+        return asdict(ToolResult(tool_call_id=call.call["id"], name=name, content=refusal(name, decision)))
     return asdict(await proceed())
 
 

@@ -88,14 +88,14 @@ async def test_an_approval_waits_through_a_restart_and_is_decided_from_another_p
     first = subprocess.Popen(command, env=child_env, stdout=subprocess.PIPE, text=True)
     assert first.stdout is not None and first.stdout.readline() == "started\n"
     waiting = await pending_approvals("ticket-44", database_url=db, timeout=30)
-    assert [(w.tool, w.arguments) for w in waiting] == [("refund", {"order": "A1"})]
+    assert [(w.tool_name, w.arguments) for w in waiting] == [("refund", {"order": "A1"})]
     first.kill()  # the process waiting for the decision dies
     first.wait()
 
     second = subprocess.Popen(command, env=child_env, stdout=subprocess.PIPE, text=True)
     assert second.stdout is not None and second.stdout.readline() == "started\n"
     assert await pending_approvals("ticket-44", database_url=db) == waiting  # still waiting, restarted
-    await send_approval("ticket-44", waiting[0].call_id, True, database_url=db)  # e.g. an HTTP handler
+    await send_approval("ticket-44", waiting[0].tool_call_id, True, database_url=db)  # e.g. an HTTP handler
     out, _ = await anyio.to_thread.run_sync(second.communicate, None, 60)
     assert second.returncode == 0
     result = json.loads(out.splitlines()[-1])

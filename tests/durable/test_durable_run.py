@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from agentkit import Agent, MaxTurnsExceeded, UserError, tool
+from agentkit import Agent, Denied, MaxTurnsExceeded, UserError, tool
 from agentkit.durable import DurableAgent, pending_approvals, send_approval
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
@@ -89,12 +89,14 @@ async def test_a_call_waits_for_a_decision_and_a_refusal_is_told_to_the_model(
     async with anyio.create_task_group() as group:
         group.start_soon(run)
         waiting = await pending_approvals("refund-1", timeout=30)
-        assert [(w.tool, w.arguments) for w in waiting] == [("refund", {"order": "A1"})]
+        assert [(w.tool_name, w.arguments) for w in waiting] == [("refund", {"order": "A1"})]
         assert ADDED == [(2, 2)]  # the other call did not wait
-        await send_approval("refund-1", waiting[0].call_id, False)
+        await send_approval("refund-1", waiting[0].tool_call_id, Denied("over the limit"))
     assert results[0].output == "I may not refund A1." and refunded == []
     tool_messages = [m["content"] for m in results[0].messages if m["role"] == "tool"]
-    assert tool_messages == ["The user did not approve this call to 'refund'; it was not run.", "4"]
+    assert tool_messages == [
+        "The user did not approve this call to 'refund'; it was not run. Reason: over the limit", "4"
+    ]
     assert await pending_approvals("refund-1") == []
 
 

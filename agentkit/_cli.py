@@ -367,8 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     fim.add_argument("--suffix", help="text after the gap")
     fim.add_argument("--model", default="deepseek-chat", help="model name (default deepseek-chat)")
     fim.add_argument("--max-tokens", type=int, default=256, help="longest completion (default 256)")
+    from ._cli_batch import add_batch_command
     from ._cli_mcp import add_mcp_command
 
+    add_batch_command(add, [api, agent])
     add_mcp_command(sub, common)
     return parser
 

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 class AgentkitError(Exception):
     """Base of every error raised by agentkit."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as it is, message and attributes (durable runs record errors; process pools send
+        them): rebuilding through ``__init__`` would need its keyword arguments and reword the message."""
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[AgentkitError], args: tuple[Any, ...], state: dict[str, Any]) -> AgentkitError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class UserError(AgentkitError):
     """The program using agentkit did something wrong (a bad tool definition, bad settings)."""

@@ -1,0 +1,100 @@
+"""``agentkit batch``: killed half way (``kill -9``) and run again, nothing is lost and nothing paid twice."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from dbos import DBOS
+
+from agentkit import _cli
+from agentkit.durable import DurableAgent
+from agentkit.sim import Simulator
+
+CONCURRENCY = 8
+
+
+def write_prompts(path: Path, count: int) -> None:
+    path.write_text("".join(json.dumps({"prompt": f"Summarise ticket {i}."}) + "\n" for i in range(count)))
+
+
+def answers(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_batch_killed_half_way_and_run_again_answers_every_prompt_once(
+    sim: Simulator, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    sim.inject("latency;seconds=0.05", times=None)
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 200)
+    command = [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
+               "--concurrency", str(CONCURRENCY), "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"]
+    first = subprocess.Popen(command, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: output.exists() and output.read_text().count("\n") >= 100)
+    first.kill()  # SIGKILL: no cleanup of any kind
+    first.wait()
+    earlier = output.read_text().count("\n")
+    assert earlier < 200, "the batch finished before it could be killed"
+
+    again = subprocess.run(command, env=child_env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    lines = answers(output)
+    assert sorted(line["id"] for line in lines) == list(range(1, 201))  # every prompt, each once
+    assert all(line["output"] for line in lines)
+    assert 200 <= len(sim.requests) <= 200 + CONCURRENCY  # at most the requests in flight at the kill, twice
+    assert f"answered 200/200 (0 failed, {earlier} earlier)" in again.stderr
+    assert "batch answers.jsonl: 200/200 answered" in again.stderr  # plain progress lines off a terminal
+
+
+def test_a_worker_takes_no_prompt_file_and_a_batch_needs_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli.main(["batch", "--worker", "--output", "x.jsonl"]) == 1
+    assert _cli.main(["batch", "prompts.jsonl"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["error: give PROMPTS.jsonl and --output, or --worker (not both)"] * 2
+
+
+def test_a_bad_prompt_line_is_named_before_anything_runs(
+    tmp_path: Path, child_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL"):
+        monkeypatch.setenv(name, child_env[name])
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"prompt": "one"}\n{"prompt": "two", "id": 1}\n')
+    code = _cli.main(["batch", str(prompts), "-o", str(tmp_path / "out.jsonl"),
+                      "--database", f"sqlite:///{tmp_path / 'db.sqlite'}"])
+    assert code == 1
+    assert capsys.readouterr().err == "error: prompts.jsonl line 2: id 1 is already used on line 1\n"
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_queue_gets_the_concurrency_and_the_rate_limit(
+    sim_url: str, db: str, tmp_path: Path
+) -> None:
+    from agentkit import Agent
+    from agentkit.sim import SIM_API_KEY
+
+    durable = DurableAgent(Agent(api_key=SIM_API_KEY, base_url=sim_url), name="limited", database_url=db)
+    await durable.batch([], output=tmp_path / "none.jsonl", concurrency=3, per_minute=120, progress=False)
+    queue = await DBOS.retrieve_queue_async(durable.queue)
+    assert queue is not None
+    assert (await queue.get_worker_concurrency_async(), await queue.get_limiter_async()) == (
+        3, {"limit": 120, "period": 60.0}
+    )

@@ -1,0 +1,34 @@
+"""DBOS's lifetime in a process: run_sync, and what stopping it leaves behind."""
+
+from __future__ import annotations
+
+from agentkit import Agent
+from agentkit.durable import DurableAgent, shutdown
+from agentkit.sim import SIM_API_KEY, Reply, Simulator
+
+
+def test_run_sync_works_and_agentkit_still_resolves_host_names_after_dbos_stops(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    sim.script(Reply(content="From a durable run."), Reply(content="From a plain run."))
+    durable = DurableAgent(Agent(api_key=SIM_API_KEY, base_url=sim_url), name="sync", database_url=db)
+    assert durable.run_sync("Hi", workflow_id="sync-1").output == "From a durable run."
+    shutdown()  # DBOS closes the thread pool it lent to agentkit's background loop
+    plain = Agent(api_key=SIM_API_KEY, base_url=sim_url.replace("127.0.0.1", "localhost"))
+    assert plain.run_sync("Hi").output == "From a plain run."  # a host name: resolved in a thread
+
+
+def test_errors_pickle_as_they_are_since_dbos_records_them_so() -> None:
+    import pickle
+
+    from agentkit import APIStatusError, MaxTurnsExceeded, RateLimitError
+    from agentkit._usage import RunUsage
+
+    teapot = pickle.loads(pickle.dumps(APIStatusError("I'm a teapot", status=418, body={"error": "tea"})))
+    assert (str(teapot), teapot.status_code, teapot.body) == ("418 I'm a teapot", 418, {"error": "tea"})
+    limited = RateLimitError("slow down", retry_after=2.0)
+    again = pickle.loads(pickle.dumps(limited))
+    assert (type(again), str(again), again.retry_after) == (RateLimitError, str(limited), 2.0)
+    turns = pickle.loads(pickle.dumps(MaxTurnsExceeded("too many", messages=[{"role": "user"}],
+                                                       usage=RunUsage(requests=3))))
+    assert (str(turns), turns.messages, turns.usage.requests) == ("too many", [{"role": "user"}], 3)

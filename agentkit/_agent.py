@@ -36,7 +36,7 @@ from ._events import ModelResponseDone, RunDone, StreamEvent
 from ._fallback import Fallback, Models
 from ._guardrails import InputGuardrail, OutputGuardrail, check_input, check_output
 from ._hooks import CURRENT_RUN, Hook, ResponseItem, RunInfo, active_hooks, chain_run, closing
-from ._messages import assistant_message, joined
+from ._messages import assistant_message, joined, plain, typed
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 from ._override import Overrides, effective, override
 from ._partial import partial_outputs
@@ -53,6 +53,7 @@ from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
     from ._tool import Tool
+    from ._wire import AssistantMessage
 
 
 
@@ -250,7 +251,7 @@ class Agent(Generic[DepsT, OutputT]):
                         message = assistant_message(completion)
                         finish_reason = completion.choices[0].finish_reason
                         if stream:
-                            yield ModelResponseDone(message, completion.usage, finish_reason)
+                            yield ModelResponseDone(dict(message), completion.usage, finish_reason)
 
                     # 3. Tool calls: answer every one (or stop for approvals), then commit them as one step.
                     if "tool_calls" in message:
@@ -289,8 +290,8 @@ class Agent(Generic[DepsT, OutputT]):
             if history is not None:
                 raise UserError("pass history= or session=, not both")
             history = await session.load()
-        conversation = list(history or ())
-        run = RunState(info.messages, session, usage=info.usage)
+        conversation = typed(list(history or ()))
+        run = RunState(typed(info.messages), session, usage=info.usage)
         context = partial(self._context, run, options.get("deps"), client)
         system = await system_prompt(self.instructions, self.output, tools, context)
         run.messages.extend(led_by(system, conversation))
@@ -332,7 +333,7 @@ class Agent(Generic[DepsT, OutputT]):
         return items
 
     async def _run_tool_calls(
-        self, run: RunState, runner: ToolCallRunner, message: dict[str, Any], tools: RunTools
+        self, run: RunState, runner: ToolCallRunner, message: AssistantMessage, tools: RunTools
     ) -> ToolStep:
         """Every call answered, and the response and its answers committed as one step (``_approvals``)."""
         step = ToolStep(message["tool_calls"])
@@ -341,7 +342,7 @@ class Agent(Generic[DepsT, OutputT]):
         try:
             await runner.run_step(step, tools.output_tool)
         finally:  # the step is recorded whatever happened (cancellation too), one answer per call id
-            answers = [dict(tool_message(a)) for a in step.answers()]
+            answers = [tool_message(a) for a in step.answers()]
             with anyio.CancelScope(shield=True):
                 await run.commit(answers if resumed else [message, *answers])
         return step
@@ -350,7 +351,9 @@ class Agent(Generic[DepsT, OutputT]):
         """An answer cut at ``max_tokens`` is continued while the budget and the profile allow it."""
         return len(run.cut_answer) < self.length_continuations and self.profile.prefix_completion
 
-    async def _validate(self, run: RunState, message: dict[str, Any], tools: RunTools) -> FinalOutput | None:
+    async def _validate(
+        self, run: RunState, message: AssistantMessage, tools: RunTools
+    ) -> FinalOutput | None:
         """The final answer, committed; an invalid one is committed with the error for the model, which
         tries again (``None``) until ``output_retries`` runs out."""
         content = message["content"] or ""
@@ -383,7 +386,7 @@ class Agent(Generic[DepsT, OutputT]):
         return RunContext(
             deps=deps,
             model=self.model,
-            messages=run.messages,
+            messages=plain(run.messages),
             usage=run.usage,
             turn=run.turns,
             tool_call_id=call_id,

@@ -26,7 +26,7 @@ from ._errors import ToolArgumentError, UserError
 if TYPE_CHECKING:
     from ._run import RunState
     from ._toolset import Toolset
-    from ._wire import ToolCall
+    from ._wire import AssistantMessage, Message, ToolCall, ToolMessage
 
 DEFER: Literal["defer"] = "defer"
 NOT_DECIDED = "Not run: the user sent a new message instead of deciding whether this call may run."
@@ -98,20 +98,22 @@ async def take_up(run: RunState, prompt: str | None, decisions: Mapping[str, Dec
         await run.commit(not_decided(waiting))
 
 
-def unanswered(conversation: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+def unanswered(conversation: Sequence[Message]) -> AssistantMessage | None:
     """The conversation's last message when it is tool calls still waiting for answers (a run that
     stopped for approvals), else ``None``."""
     last = conversation[-1] if conversation else None
-    return last if last is not None and last.get("role") == "assistant" and last.get("tool_calls") else None
+    if last is None or last["role"] != "assistant" or not last.get("tool_calls"):
+        return None
+    return last
 
 
-def not_decided(message: dict[str, Any]) -> list[dict[str, Any]]:
+def not_decided(message: AssistantMessage) -> list[ToolMessage]:
     """Answers that close the waiting calls of ``message`` as not run."""
     calls = message["tool_calls"]
     return [{"role": "tool", "content": NOT_DECIDED, "tool_call_id": call["id"]} for call in calls]
 
 
-def check_decisions(decisions: Mapping[str, Decision], waiting: dict[str, Any] | None) -> None:
+def check_decisions(decisions: Mapping[str, Decision], waiting: AssistantMessage | None) -> None:
     """Every decision is for a call that waits."""
     ids = {call["id"] for call in waiting["tool_calls"]} if waiting is not None else set()
     unknown = sorted(set(decisions) - ids)

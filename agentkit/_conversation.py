@@ -17,6 +17,7 @@ from ._context import RunContext
 if TYPE_CHECKING:
     from ._output import OutputSpec
     from ._runtools import RunTools
+    from ._wire import Message
 
 Instructions = Union[str, Callable[[RunContext[Any]], "str | Awaitable[str]"], None]  # noqa: UP007
 """Text, or a function of the run's ``RunContext`` (sync or async) called once when a run starts."""
@@ -35,7 +36,7 @@ async def system_prompt(
     return text
 
 
-def led_by(system: str, conversation: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def led_by(system: str, conversation: Sequence[Message]) -> list[Message]:
     """``conversation`` as the run sends it: ``system`` first in place of its system messages."""
     if not system:
         return list(conversation)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._agent import Agent
     from ._pricing import Pricing
     from ._runtools import RunTools
+    from ._wire import Message
 
 logger = logging.getLogger("agentkit")
 
@@ -89,7 +90,7 @@ class Models:
 
     def respond(
         self,
-        history: list[dict[str, Any]],
+        history: list[Message],
         overrides: dict[str, Any] | None,
         info: RunInfo,
         hooks: tuple[Hook, ...],
@@ -103,7 +104,7 @@ class Models:
 
     async def _fall_through(
         self,
-        history: list[dict[str, Any]],
+        history: list[Message],
         overrides: dict[str, Any] | None,
         info: RunInfo,
         hooks: tuple[Hook, ...],
@@ -131,7 +132,7 @@ class Models:
 
 def _ask(
     target: Target,
-    history: list[dict[str, Any]],
+    history: list[Message],
     overrides: dict[str, Any] | None,
     info: RunInfo,
     hooks: tuple[Hook, ...],

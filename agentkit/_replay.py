@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+if TYPE_CHECKING:
+    from ._wire import AssistantMessage, Message
 
 ReplayRule = Literal["never", "current-turn", "all-with-tools"]
 
@@ -67,8 +70,8 @@ def resolve(rule: ReplayRule | ReasoningReplay) -> ReasoningReplay:
 
 
 def request_messages(
-    history: Sequence[dict[str, Any]], policy: ReasoningReplay, *, has_tools: bool, thinking: bool
-) -> list[dict[str, Any]]:
+    history: Sequence[Message], policy: ReasoningReplay, *, has_tools: bool, thinking: bool
+) -> list[Message]:
     """The ``messages`` to send: history as is, except for reasoning, which follows ``policy``.
 
     Messages that need no change are passed through as the same objects, and changed ones are rebuilt
@@ -79,9 +82,9 @@ def request_messages(
         if history[i].get("role") == "user":
             last_user = i
             break
-    out: list[dict[str, Any]] = []
+    out: list[Message] = []
     for i, message in enumerate(history):
-        if message.get("role") != "assistant":
+        if message["role"] != "assistant":
             out.append(message)
             continue
         ctx = ReplayContext(message, i, i > last_user, has_tools, thinking)
@@ -89,13 +92,14 @@ def request_messages(
         if policy(ctx):
             out.append(message if isinstance(reasoning, str) else with_reasoning(message, ""))
         elif "reasoning_content" in message:
-            out.append({k: v for k, v in message.items() if k != "reasoning_content"})
+            without = {k: v for k, v in message.items() if k != "reasoning_content"}
+            out.append(cast("AssistantMessage", without))
         else:
             out.append(message)
     return out
 
 
-def with_reasoning(message: Mapping[str, Any], reasoning: str) -> dict[str, Any]:
+def with_reasoning(message: AssistantMessage, reasoning: str) -> AssistantMessage:
     """``message`` with ``reasoning_content`` set, placed right after ``content`` as the API returns it."""
     out: dict[str, Any] = {}
     for key, value in message.items():
@@ -105,7 +109,7 @@ def with_reasoning(message: Mapping[str, Any], reasoning: str) -> dict[str, Any]
         if key == "content":
             out["reasoning_content"] = reasoning
     out.setdefault("reasoning_content", reasoning)
-    return out
+    return cast("AssistantMessage", out)
 
 
 __all__ = [

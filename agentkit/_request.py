@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import UserError
 from ._profiles import Profile
 from ._replay import ReasoningReplay, request_messages, resolve
 from ._settings import ModelSettings, apply_settings
 from ._wire import ChatRequest, ToolDefinition
+
+if TYPE_CHECKING:
+    from ._wire import Message
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class RequestPlan:
         return cls(model, base, resolve(profile.reasoning_replay), thinking)
 
     def request(
-        self, history: Sequence[dict[str, Any]], *, overrides: dict[str, Any] | None = None
+        self, history: Sequence[Message], *, overrides: dict[str, Any] | None = None
     ) -> ChatRequest:
         """The request for ``history``; ``overrides`` replace base fields (e.g. ``tool_choice``)."""
         base = {**self.base, **overrides} if overrides else self.base

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 from typing_extensions import TypedDict, TypeVar
 
 from ._errors import APIError, OutputValidationError, RunError, ToolRetriesExceeded
+from ._messages import plain
 from ._output import OUTPUT_TOOL
 from ._settings import ModelSettings
 from ._toolcalls import Approve
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from ._fallback import Target
     from ._runtools import RunTools
     from ._session import Session
-    from ._wire import ChatCompletion
+    from ._wire import AssistantMessage, ChatCompletion, Message, UserMessage
 
 OutputT = TypeVar("OutputT", default=str)
 
@@ -78,13 +79,13 @@ class RunResult(Generic[OutputT]):
 class RunState:
     """The state of one run."""
 
-    messages: list[dict[str, Any]]
+    messages: list[Message]
     session: Session | None
     usage: RunUsage = field(default_factory=RunUsage)
     turns: int = 0
     """The requests this run made itself (``usage`` also counts its sub-agents')."""
     models: list[str] = field(default_factory=list)
-    waiting: dict[str, Any] | None = None
+    waiting: AssistantMessage | None = None
     """Tool calls an earlier run left waiting for approval, which this run answers first."""
     start: int = 0
     """Where this run's messages start (after the instructions and the conversation it continues)."""
@@ -92,24 +93,24 @@ class RunState:
     output_failures: int = 0
     final_only: bool = False
     """A limit ran out and ``end_strategy="final_answer"``: the next request forbids tool calls."""
-    cut_answer: list[dict[str, Any]] = field(default_factory=list)
+    cut_answer: list[AssistantMessage] = field(default_factory=list)
     """The pieces of an answer cut at ``max_tokens``, sent as the prefix to continue."""
-    unsaved_prompt: list[dict[str, Any]] = field(default_factory=list)
+    unsaved_prompt: list[Message] = field(default_factory=list)
     """A user message (the prompt, or a correction of an invalid answer), kept from the session until
     the model has answered it: a run abandoned, cancelled or killed before that answer leaves the session
     ending where it was, never in a lone user message that the next prompt would follow."""
 
-    def add_prompt(self, message: dict[str, Any]) -> None:
+    def add_prompt(self, message: UserMessage) -> None:
         """Add a user message to the conversation; the session gets it with the answer to it."""
         self.messages.append(message)
         self.unsaved_prompt = [message]
 
-    async def commit(self, step: list[dict[str, Any]]) -> None:
+    async def commit(self, step: Sequence[Message]) -> None:
         """Append one completed step to the conversation and the session (durable when this returns).
         The session never holds instructions: they belong to the agent that runs, not the conversation."""
         self.messages.extend(step)
         if self.session is not None and step:
-            await self.session.append([*self.unsaved_prompt, *step])
+            await self.session.append(plain([*self.unsaved_prompt, *step]))
         self.unsaved_prompt = []
 
     def count(self, completion: ChatCompletion, answered: Target) -> None:
@@ -126,7 +127,7 @@ class RunState:
 
     def result(self, output: Any, waiting: Sequence[ApprovalRequest] = ()) -> RunResult[Any]:
         """The run's result with ``output`` as its final answer (or the calls waiting for approval)."""
-        return RunResult(output, self.messages, self.usage, self.start, self.models, list(waiting))
+        return RunResult(output, plain(self.messages), self.usage, self.start, self.models, list(waiting))
 
     @contextmanager
     def errors_carry_state(self) -> Iterator[None]:
@@ -136,7 +137,7 @@ class RunState:
             yield
         except (APIError, RunError) as exc:
             if not exc.messages:
-                exc.messages = list(self.messages)
+                exc.messages = plain(list(self.messages))
             exc.usage = self.usage
             raise
 

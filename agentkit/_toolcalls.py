@@ -77,6 +77,8 @@ def tool_message(answer: ToolResult) -> ToolMessage:
 def valid_text(text: str) -> str:
     """``text`` with lone surrogates (a non-UTF-8 file name, say) written as visible ``\\udcxx`` escapes,
     so that sessions and requests, which need valid UTF-8, never fail on a tool's output."""
+    if text.isascii():
+        return text
     try:
         text.encode()
     except UnicodeEncodeError:

@@ -2,7 +2,7 @@
 
 The decoder works on raw bytes (no text decoding, no per-line string objects beyond ``split``) because
 it sits on the hot path of every streamed token. It follows the SSE rules that other clients got wrong
-on DeepSeek (deepseek-api.md §12): ``: keep-alive`` comments and blank lines are skipped, a comment
+on DeepSeek (``docs/deepseek-api.md`` §6): ``: keep-alive`` comments and blank lines are skipped, a comment
 followed by a blank line is not an event (an event needs data), CR, LF and CRLF all end a line (even
 split across reads), several ``data:`` lines form one event, and ``[DONE]`` ends the stream.
 """

@@ -1,8 +1,8 @@
 """Request validation like DeepSeek's: body shape (422), then the API's rules (400).
 
 Shape errors use the wording of DeepSeek's Rust front end ("Failed to deserialize the JSON body into the
-target type: ..."); rules whose exact text is documented (deepseek-api.md) use that text, the others say
-plainly what is wrong. ``null`` for an optional field means "absent", as on the real server.
+target type: ..."); rules whose exact text is documented (``docs/deepseek-api.md``) use that text, the
+others say plainly what is wrong. ``null`` for an optional field means "absent", as on the real server.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from inline_snapshot import snapshot
 
-from agentkit import Profile, get_profile
+from agentkit import Profile, UserError, get_profile
 from agentkit._history import ReplayContext, request_messages, resolve
 from agentkit._profiles import register_profile
 from agentkit._request import RequestPlan
@@ -142,5 +142,5 @@ def test_request_plan_shapes_the_request() -> None:
             "user_id": "u1",
         }
     )
-    with pytest.raises(Exception, match="no thinking switch"):
+    with pytest.raises(UserError, match="no thinking switch"):
         RequestPlan.build("deepseek-reasoner", get_profile("deepseek-r1"), {"thinking": True}, [])

@@ -12,7 +12,15 @@ import pytest
 from inline_snapshot import snapshot
 from pydantic import BaseModel, Field
 
-from agentkit import RunContext, ToolArgumentError, ToolDefinitionError, Toolset, TooManyToolsError, tool
+from agentkit import (
+    RunContext,
+    ToolArgumentError,
+    ToolDefinitionError,
+    Toolset,
+    TooManyToolsError,
+    UserError,
+    tool,
+)
 from agentkit._strict import to_strict
 
 
@@ -351,6 +359,6 @@ async def test_call_without_context() -> None:
     def whoami(ctx: RunContext[str]) -> str:
         return ctx.deps
 
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(UserError) as caught:
         await whoami.call({})
     assert str(caught.value) == snapshot("Tool 'whoami' takes a RunContext: pass ctx= to Tool.call")

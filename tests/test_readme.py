@@ -195,6 +195,10 @@ def _check_command(command: list[str], exported: dict[str, str]) -> None:
         exported["simulator"] = _check_simulator(args[2:])
     elif program.endswith("python") and args and args[0].endswith(".py"):
         assert (ROOT / args[0]).is_file(), f"{args[0]} does not exist"
+    elif program.endswith("mkdocs") and args[:1] in (["serve"], ["build"]):
+        assert (ROOT / "mkdocs.yml").is_file()
+    elif program.endswith("mutmut") and args[:1] in (["run"], ["results"], ["show"], ["browse"]):
+        assert "[tool.mutmut]" in (ROOT / "pyproject.toml").read_text()
     elif program.endswith("agentkit"):
         _check_agentkit(args)
     elif program.endswith("python") and args[:2] == ["-m", "agentkit"]:

@@ -162,6 +162,15 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(httpx.Headers({}), now) is None
 
 
+def test_parse_retry_after_from_a_plain_mapping_of_lowercase_names() -> None:
+    """Any ``Mapping`` will do (HTTP/2 and ASGI headers are lowercase); sub-second values stay exact."""
+    assert parse_retry_after({"retry-after-ms": "250"}) == 0.25
+    assert parse_retry_after({"retry-after-ms": "-5"}) == 0.0
+    assert parse_retry_after({"retry-after": "3"}) == 3.0
+    assert parse_retry_after({"retry-after-ms": "x", "retry-after": "2"}) == 2.0
+    assert parse_retry_after({"x-other": "3"}) is None
+
+
 def test_backoff_schedule_and_jitter_bounds() -> None:
     policy = RetryPolicy(max_retries=10, base_delay=1.0, max_delay=8.0, jitter=0.5, random=lambda: 0.0)
     error = ServerError("x")

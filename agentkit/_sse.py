@@ -122,11 +122,10 @@ def _bad_chunk(payload: bytes, exc: ValidationError) -> APIError:
 
 
 class _ToolCallState:
-    __slots__ = ("arguments", "id", "name", "type")
+    __slots__ = ("arguments", "id", "name")
 
     def __init__(self) -> None:
         self.id = ""
-        self.type = "function"
         self.name = ""
         self.arguments: list[str] = []
 
@@ -190,8 +189,6 @@ class StreamAssembler:
                         call = state.tool_calls[fragment.index] = _ToolCallState()
                     if fragment.id:
                         call.id = fragment.id
-                    if fragment.type:
-                        call.type = fragment.type
                     function = fragment.function
                     if function is not None:
                         if function.name and not call.name:

@@ -55,6 +55,7 @@ def test_cr_only_events_come_out_as_each_read_completes_them() -> None:
     assert not decoder.done  # the blank line of [DONE] is the CR held back
     assert decoder.close() == []
     assert decoder.done
+    assert decoder.close() == []  # closing again finds nothing left
 
 
 def test_every_split_point_of_a_body_gives_the_same_events() -> None:

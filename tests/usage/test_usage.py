@@ -94,6 +94,8 @@ def test_limits_pass_below_every_limit() -> None:
          "(completion_tokens=80 used so far)"),
         (UsageLimits(cost_limit=0.05), RunUsage(cost=0.0512),
          "The next request would exceed the cost_limit of $0.05 ($0.051200 spent so far)"),
+        (UsageLimits(cost_limit=0.05), RunUsage(cost=0.05),  # reaching a limit is enough
+         "The next request would exceed the cost_limit of $0.05 ($0.050000 spent so far)"),
     ],
 )
 def test_every_limit_message(limits: UsageLimits, usage: RunUsage, message: str) -> None:

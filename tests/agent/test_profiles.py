@@ -90,6 +90,15 @@ def test_replay_keeps_objects_and_key_order() -> None:
     assert json.dumps(again) == json.dumps(out)
 
 
+def test_replay_onto_a_message_without_content_puts_the_reasoning_last() -> None:
+    """OpenAI-compatible servers let a tool-calling assistant message leave ``content`` out."""
+    message = {"role": "assistant", "tool_calls": TOOL_TURN["tool_calls"]}
+    (out,) = request_messages([message], resolve("all-with-tools"), has_tools=True, thinking=True)
+    assert list(out.items()) == [
+        ("role", "assistant"), ("tool_calls", TOOL_TURN["tool_calls"]), ("reasoning_content", "")
+    ]
+
+
 def test_user_defined_profile_and_policy() -> None:
     def only_tool_turns(ctx: ReplayContext) -> bool:
         return bool(ctx.message.get("tool_calls"))

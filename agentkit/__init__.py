@@ -54,6 +54,12 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         ToolResult as ToolResult,
     )
     from ._history import ReplayContext as ReplayContext
+    from ._hooks import (
+        Hook as Hook,
+        ModelRequestInfo as ModelRequestInfo,
+        RunInfo as RunInfo,
+        ToolCallInfo as ToolCallInfo,
+    )
     from ._pricing import (
         Price as Price,
         Pricing as Pricing,
@@ -64,6 +70,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         register_profile as register_profile,
     )
     from ._run import RunResult as RunResult
+    from ._runtools import ToolSource as ToolSource
     from ._session import (
         InMemorySession as InMemorySession,
         Session as Session,
@@ -92,6 +99,11 @@ _EXPORTS: dict[str, str] = {
     "get_profile": "_profiles",
     "register_profile": "_profiles",
     "ReplayContext": "_history",
+    "Hook": "_hooks",
+    "ModelRequestInfo": "_hooks",
+    "RunInfo": "_hooks",
+    "ToolCallInfo": "_hooks",
+    "ToolSource": "_runtools",
     "Session": "_session",
     "InMemorySession": "_session",
     "SQLiteSession": "_session",

@@ -31,7 +31,7 @@ from ._errors import (
 )
 from ._retry import RetryPolicy, parse_retry_after
 from ._sse import error_from_payload
-from ._stream import ChatStream, StreamLink, idle_guard
+from ._stream import ChatStream, IdleGuard, StreamLink
 from ._wire import (
     Balance,
     ChatCompletion,
@@ -92,8 +92,10 @@ class Secret:
 class DeepSeekClient:
     """Async client for DeepSeek's API (and other OpenAI-compatible servers).
 
-    ``api_key`` and ``base_url`` default to ``DEEPSEEK_API_KEY`` and ``DEEPSEEK_BASE_URL``. Pass your
-    own ``http_client`` to share a pool or use a test transport; the client then leaves closing it to you.
+    ``api_key`` and ``base_url`` default to ``DEEPSEEK_API_KEY`` and ``DEEPSEEK_BASE_URL`` (or to the
+    ``base_url`` of your ``http_client``, when it has one, so requests and log lines name the server
+    actually used). Pass your own ``http_client`` to share a pool or use a test transport; the client then
+    leaves closing it to you.
     ``retry`` (a ``RetryPolicy``) may be replaced or tuned after construction.
     """
 
@@ -113,8 +115,9 @@ class DeepSeekClient:
             raise UserError("no API key: set DEEPSEEK_API_KEY or pass api_key=")
         self._key = Secret(api_key or "")
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        own_base = str(http_client.base_url).rstrip("/") if http_client is not None else ""
         self.base_url, self.beta_url = split_base_url(
-            base_url or os.environ.get("DEEPSEEK_BASE_URL") or DEFAULT_BASE_URL
+            base_url or own_base or os.environ.get("DEEPSEEK_BASE_URL") or DEFAULT_BASE_URL
         )
         self.retry = RetryPolicy(max_retries=max_retries)
         self.stream_idle_timeout = stream_idle_timeout
@@ -126,7 +129,7 @@ class DeepSeekClient:
                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
             )
         self._http = http_client
-        self._idle_guard = idle_guard(http_client)
+        self._idle_guard: IdleGuard = "httpx" if self._owns_http else "each read"
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
 
     def __repr__(self) -> str:
@@ -208,20 +211,12 @@ class DeepSeekClient:
 
     async def with_retries(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
         """Runs ``attempt`` until it succeeds, fails for good, or the retry budget is spent."""
-        retry = self.retry
-        tries = 0
+        retries = self.retry.start()
         while True:
             try:
                 return await attempt()
             except APIError as error:
-                if not retry.should_retry(error, tries):
-                    raise
-                delay = retry.delay(error, tries)
-                tries += 1
-                logger.info(
-                    "retry %d of %d in %.2fs after %s", tries, retry.max_retries, delay, type(error).__name__
-                )
-                await retry.sleep(delay)
+                await retries.wait_after(error)
 
     async def _send(
         self,

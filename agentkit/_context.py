@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 DepsT = TypeVar("DepsT", default=None)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RunContext(Generic[DepsT]):
     """Passed to a tool that declares a parameter annotated ``RunContext`` (never part of its schema).
 
@@ -27,6 +27,8 @@ class RunContext(Generic[DepsT]):
         tool_call_id: The id of the call being answered.
         tool_name: The name of the tool being called.
         client: The run's API client, for tools that call the model themselves (e.g. summarise).
+
+    Build one with keyword arguments (tests of a tool do: ``RunContext(deps=...)``).
     """
 
     deps: DepsT

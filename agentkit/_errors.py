@@ -7,7 +7,10 @@ The API key never appears in any message.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ._usage import RunUsage
 
 
 class AgentkitError(Exception):
@@ -23,7 +26,7 @@ class ToolDefinitionError(UserError):
 
 
 class TooManyToolsError(UserError):
-    """More tools than the API accepts in one request (128)."""
+    """More tools than the model profile's ``max_tools`` (128 for DeepSeek) in one request."""
 
 
 # --------------------------------------------------------------------------- API errors
@@ -42,6 +45,8 @@ class APIError(AgentkitError):
         self.retry_after = retry_after
         self.messages: list[dict[str, Any]] = []
         """Set by an agent run that ended with this error: the conversation so far."""
+        self.usage: RunUsage | None = None
+        """Set by an agent run that ended with this error: the usage of the requests it made."""
         text = f"{self.status} {message}" if self.status else message
         super().__init__(f"{text} ({self.remedy})" if self.remedy else text)
 
@@ -154,10 +159,16 @@ STATUS_ERRORS: dict[int, type[APIError]] = {
 
 
 class RunError(AgentkitError):
-    """An agent run ended early. ``messages`` holds the conversation so far, every tool call answered."""
+    """An agent run ended early. ``messages`` holds the conversation so far as sent to and answered by
+    the API, every tool call answered; ``usage`` the usage and cost of every request the run made."""
 
-    def __init__(self, message: str, *, messages: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, *, messages: list[dict[str, Any]] | None = None, usage: RunUsage | None = None
+    ) -> None:
+        from ._usage import RunUsage  # _usage raises UsageLimitExceeded: imported here, not at the top
+
         self.messages: list[dict[str, Any]] = messages if messages is not None else []
+        self.usage: RunUsage = usage if usage is not None else RunUsage()
         super().__init__(message)
 
 

@@ -131,7 +131,7 @@ async def stream_response(
     stalled) is asked for again under the same retry policy, after a ``ResponseRestarted`` event telling
     the caller to discard what this response streamed so far.
     """
-    attempt = 0
+    retries = client.retry.start()
     while True:
         call_ids: dict[int, str] = {}
         started = False
@@ -144,9 +144,8 @@ async def stream_response(
             yield chunks.completion
             return
         except APIError as error:
-            if not started or not client.retry.should_retry(error, attempt):
+            if not started:  # the client has retried the request already
                 raise
-            delay = client.retry.delay(error, attempt)
-            attempt += 1
-            yield ResponseRestarted(attempt, error)
+            delay = retries.delay_after(error)
+            yield ResponseRestarted(retries.count, error)
             await client.retry.sleep(delay)

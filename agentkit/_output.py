@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from ._feedback import error_lines
 from ._strict import to_strict
 from ._wire import FunctionDefinition, ToolDefinition
 
@@ -97,13 +98,5 @@ class OutputSpec:
 
 def describe(exc: ValidationError) -> str:
     """A validation error in a few lines the model can act on."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        if error["type"] == "json_invalid":
-            lines.append(f"- the answer is not valid JSON: {error['msg']}")
-            continue
-        where = ".".join(str(part) for part in error["loc"]) or "(the whole answer)"
-        given = json.dumps(error.get("input"), ensure_ascii=False, default=str)[:200]
-        lines.append(f"- {where}: {error['msg']} (given: {given})")
-    body = "\n".join(lines)
+    body = "\n".join(error_lines(exc, whole="(the whole answer)"))
     return f"The answer does not match the required schema:\n{body}\nPlease fix it and try again."

@@ -9,6 +9,7 @@ the schedule without waiting.
 
 from __future__ import annotations
 
+import logging
 import random as _random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,6 +19,8 @@ from email.utils import parsedate_to_datetime
 import anyio
 
 from ._errors import APIError, APIStatusError
+
+logger = logging.getLogger("agentkit")
 
 # Gateway errors that are not documented by DeepSeek but are transient wherever they appear.
 _TRANSIENT_STATUSES = frozenset({502, 504})
@@ -46,6 +49,34 @@ class RetryPolicy:
             return min(max(error.retry_after, 0.0), self.max_retry_after)
         backoff = min(self.base_delay * 2**attempt, self.max_delay)
         return float(backoff * (1.0 + self.jitter * self.random()))
+
+
+    def start(self) -> Retries:
+        """The retry state of one request: every retry loop in agentkit goes through it."""
+        return Retries(self)
+
+
+@dataclass
+class Retries:
+    """One request's retries so far. After each failure, ``delay_after(error)`` re-raises the error when
+    no retry is left, and otherwise counts the retry and says how long to wait before it."""
+
+    policy: RetryPolicy
+    count: int = 0
+    """Retries made (or about to be made) so far."""
+
+    def delay_after(self, error: APIError) -> float:
+        if not self.policy.should_retry(error, self.count):
+            raise error
+        delay = self.policy.delay(error, self.count)
+        self.count += 1
+        name = type(error).__name__
+        logger.info("retry %d of %d in %.2fs after %s", self.count, self.policy.max_retries, delay, name)
+        return delay
+
+    async def wait_after(self, error: APIError) -> None:
+        """``delay_after``, then the wait."""
+        await self.policy.sleep(self.delay_after(error))
 
 
 def is_retryable(error: APIError) -> bool:

@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypedDict, TypeVar
 
-from ._errors import APIError, RunError
+from ._errors import APIError, OutputValidationError, RunError, ToolRetriesExceeded
+from ._output import OUTPUT_TOOL
 from ._settings import ModelSettings
 from ._toolcalls import Approve
 from ._usage import RunUsage, UsageLimits
 
 if TYPE_CHECKING:
+    from ._events import ToolResult
     from ._pricing import Pricing
+    from ._runtools import RunTools
     from ._session import Session
     from ._wire import ChatCompletion
 
@@ -68,21 +71,32 @@ class RunState:
     messages: list[dict[str, Any]]
     session: Session | None
     pricing: Pricing | None
-    start: int = 0
-    """Where this run's messages start."""
     usage: RunUsage = field(default_factory=RunUsage)
+    start: int = 0
+    """Where this run's messages start (after the instructions and the conversation it continues)."""
     tool_failures: dict[str, int] = field(default_factory=dict)
     output_failures: int = 0
     final_only: bool = False
     """A limit ran out and ``end_strategy="final_answer"``: the next request forbids tool calls."""
     cut_answer: list[dict[str, Any]] = field(default_factory=list)
     """The pieces of an answer cut at ``max_tokens``, sent as the prefix to continue."""
+    unsaved_prompt: list[dict[str, Any]] = field(default_factory=list)
+    """A user message (the prompt, or a correction of an invalid answer), kept from the session until
+    the model has answered it: a run abandoned, cancelled or killed before that answer leaves the session
+    ending where it was, never in a lone user message that the next prompt would follow."""
+
+    def add_prompt(self, message: dict[str, Any]) -> None:
+        """Add a user message to the conversation; the session gets it with the answer to it."""
+        self.messages.append(message)
+        self.unsaved_prompt = [message]
 
     async def commit(self, step: list[dict[str, Any]]) -> None:
-        """Append one completed step to the conversation and the session (durable when this returns)."""
+        """Append one completed step to the conversation and the session (durable when this returns).
+        The session never holds instructions: they belong to the agent that runs, not the conversation."""
         self.messages.extend(step)
         if self.session is not None and step:
-            await self.session.append(step)
+            await self.session.append([*self.unsaved_prompt, *step])
+        self.unsaved_prompt = []
 
     def count(self, completion: ChatCompletion) -> None:
         """Add one response's usage, priced at the moment it completed (DeepSeek's billing rule)."""
@@ -97,11 +111,53 @@ class RunState:
         return RunResult(output, self.messages, self.usage, self.start)
 
     @contextmanager
-    def errors_carry_messages(self) -> Iterator[None]:
-        """An API or run error leaves with the conversation so far, so the caller can resume from it."""
+    def errors_carry_state(self) -> Iterator[None]:
+        """An API or run error leaves with the conversation so far (so the caller can resume from it)
+        and the usage of the requests made."""
         try:
             yield
         except (APIError, RunError) as exc:
             if not exc.messages:
                 exc.messages = list(self.messages)
+            exc.usage = self.usage
             raise
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """How many failed tool calls (per tool) and invalid final answers a run tolerates."""
+
+    tool_retries: int
+    output_retries: int
+    end_strategy: str
+    """``"final_answer"``: when a tool's budget runs out, ask once more without tools instead of raising."""
+
+    def charge_tool_failures(self, run: RunState, answers: list[ToolResult], tools: RunTools) -> None:
+        """Charge failed calls to their tools' budgets; raise (or go final) when one runs out."""
+        seen: set[str] = set()
+        for answer in answers:
+            if not answer.is_error or answer.name in seen:
+                continue  # several failed calls of one tool in one response use one retry
+            seen.add(answer.name)
+            if answer.name == OUTPUT_TOOL and tools.output_tool is not None:
+                self.charge_output_failure(run, answer.content)
+                continue
+            failures = run.tool_failures[answer.name] = run.tool_failures.get(answer.name, 0) + 1
+            tool = tools.toolset.get(answer.name)
+            budget = tool.retries if tool is not None and tool.retries is not None else self.tool_retries
+            if failures > budget:
+                if self.end_strategy == "final_answer":
+                    run.final_only = True
+                    continue
+                raise ToolRetriesExceeded(
+                    f"tool {answer.name!r} failed in {failures} responses, more than its retry "
+                    f"budget of {budget}; last error: {answer.content}"
+                )
+
+    def charge_output_failure(self, run: RunState, error: str) -> None:
+        run.output_failures += 1
+        if run.output_failures > self.output_retries:
+            raise OutputValidationError(
+                f"the final answer failed validation {run.output_failures} times "
+                f"(output_retries={self.output_retries}); last error: {error}"
+            )

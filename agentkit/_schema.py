@@ -32,6 +32,7 @@ from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from ._context import RunContext
 from ._errors import ToolDefinitionError
+from ._feedback import error_lines
 from ._jsonschema import ARGUMENT_CONFIG, SchemaGenerator, type_schema
 from ._strict import to_strict
 
@@ -61,9 +62,6 @@ _SCHEMA_ONE = frozenset(
 )
 
 _NUMPY_SECTION = re.compile(r"^\s*[A-Za-z ]+\n\s*-{3,}\s*$", re.MULTILINE)
-
-_MAX_ERRORS = 8
-_MAX_SHOWN = 80
 
 
 class FunctionSchema:
@@ -239,22 +237,11 @@ def _copy_data(value: Any) -> Any:
 
 def format_validation_error(tool_name: str, error: ValidationError, schema: FunctionSchema) -> str:
     """A compact message for the model: which argument, what was wrong, what was given."""
-    errors = error.errors(include_url=False)
-    lines = [f"Invalid arguments for tool {tool_name!r}:"]
-    for item in errors[:_MAX_ERRORS]:
-        where = _location(item["loc"])
-        kind = item["type"]
-        if kind == "missing":
-            lines.append(f"- {where}: required, but missing")
-        elif kind == "extra_forbidden" and len(item["loc"]) == 1:
-            accepted = ", ".join(param for _, param in schema.fields) or "none"
-            lines.append(f"- {where}: unexpected argument (the arguments are: {accepted})")
-        else:
-            lines.append(f"- {where}: {item['msg']}; got {_show(item['input'])}")
-    if len(errors) > _MAX_ERRORS:
-        lines.append(f"- ... and {len(errors) - _MAX_ERRORS} more")
-    lines.append("Call the tool again with corrected arguments.")
-    return "\n".join(lines)
+    lines = error_lines(error, accepted=[param for _, param in schema.fields], whole="arguments")
+    return "\n".join([f"Invalid arguments for tool {tool_name!r}:", *lines, _AGAIN])
+
+
+_AGAIN = "Call the tool again with corrected arguments."
 
 
 # --------------------------------------------------------------------------- helpers
@@ -398,15 +385,3 @@ def _culprit(
                 f"models, dataclasses, TypedDicts); pass other objects through RunContext deps."
             )
     return ToolDefinitionError(f"Tool {name!r}: cannot build its argument model: {exc}")
-
-
-def _location(loc: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "arguments"
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=repr)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"

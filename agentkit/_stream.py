@@ -32,7 +32,10 @@ from ._wire import ChatCompletion, ChatCompletionChunk
 
 logger = logging.getLogger("agentkit")
 
-IdleGuard = Literal["httpx", "send", "each read"]
+IdleGuard = Literal["httpx", "each read"]
+"""How a stream's idle timeout is enforced. ``"httpx"``: as httpx's read timeout, at no extra cost (a
+client agentkit made itself, whose transport honours it). ``"each read"``: an anyio deadline around
+``send`` and around each read (a client given by the user: its transport may be anything)."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,7 @@ class StreamLink:
     """The bytes with the API key masked, for anything that may end up in an error."""
     idle_timeout: float | None
     idle_guard: IdleGuard
-    """How the idle timeout is enforced (see ``idle_guard``); with ``"httpx"``, ``send`` has set it as
-    the read timeout already."""
+    """With ``"httpx"``, ``send`` has set the idle timeout as the read timeout already."""
 
 
 class ChatStream:
@@ -204,20 +206,3 @@ class ChatStream:
             raise APIConnectionError(self._link.mask(message.encode()).decode()) from None
         else:
             self._payloads += self._decoder.feed(raw)
-
-
-def idle_guard(http: httpx.AsyncClient) -> IdleGuard:
-    """How a stream's idle timeout is enforced on this client's transport, as cheaply as possible.
-
-    A plain network transport: httpx's own per-read timeout (no extra cost). ASGI (the in-process
-    simulator): the whole body is buffered before ``send`` returns, so only ``send`` needs a deadline.
-    Anything else (test transports, mounts): an anyio deadline around ``send`` and around each read.
-    """
-    transport = getattr(http, "_transport", None)
-    if getattr(http, "_mounts", None):
-        return "each read"
-    if type(transport) is httpx.AsyncHTTPTransport:
-        return "httpx"
-    if type(transport) is httpx.ASGITransport:
-        return "send"
-    return "each read"

@@ -77,6 +77,8 @@ class _Converter:
         self.defs: dict[str, Any] = root.get("$defs") or root.get("$def") or {}
         self.out_defs: dict[str, dict[str, Any]] = {}
         self.used_refs: set[str] = set()
+        self.inlining: list[str] = []
+        """Definitions being inlined, outermost first: one met again inside itself would never end."""
 
     def run(self) -> dict[str, Any]:
         body = {key: value for key, value in self.root.items() if key not in ("$defs", "$def")}
@@ -152,8 +154,17 @@ class _Converter:
             return {"$ref": _def_ref(ref, name)}
         # A $ref with sibling keywords (a field's own description): inline the definition once, the
         # field's keywords winning, like the server's validator expects.
-        inlined = {**self.defs[name], **siblings}
-        return self.convert(inlined, [*where, f"type {name!r}"])
+        if name in self.inlining:
+            raise self.fail(
+                where,
+                f"type {name!r} contains itself through a required field, so no finite value fits it",
+                "Make that field optional (`X | None = None`), or use @tool(strict=False).",
+            )
+        self.inlining.append(name)
+        try:
+            return self.convert({**self.defs[name], **siblings}, [*where, f"type {name!r}"])
+        finally:
+            self.inlining.pop()
 
     def convert_unions(self, node: dict[str, Any], out: dict[str, Any], where: list[str]) -> None:
         variants: list[Any] = [*node.get("anyOf", ()), *node.get("oneOf", ())]

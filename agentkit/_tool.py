@@ -86,7 +86,7 @@ class Tool(Generic[P, R]):
         self.sequential = sequential
         self.max_result_chars = DEFAULT_MAX_RESULT_CHARS if max_result_chars is None else max_result_chars
         self.is_async = _is_async(function)
-        self._fn = _schema = build_function_schema(
+        self._function_schema = _schema = build_function_schema(
             function, name=self.name, description=description, strict=strict, localns=localns
         )
         self.description = _schema.description
@@ -126,9 +126,9 @@ class Tool(Generic[P, R]):
                 + ("" if data is None else f": {_clip(json.dumps(data, ensure_ascii=False))}")
             )
         try:
-            return self._fn.validate(data)
+            return self._function_schema.validate(data)
         except ValidationError as exc:
-            raise ToolArgumentError(format_validation_error(self.name, exc, self._fn)) from None
+            raise ToolArgumentError(format_validation_error(self.name, exc, self._function_schema)) from None
 
     async def call(
         self,
@@ -147,7 +147,7 @@ class Tool(Generic[P, R]):
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for param in self._parameters:
-            if param.name == self._fn.context_param:
+            if param.name == self._function_schema.context_param:
                 value: Any = ctx
             elif param.name in arguments:
                 value = arguments[param.name]
@@ -172,8 +172,11 @@ class Tool(Generic[P, R]):
         else:
             try:
                 text = to_json(value, serialize_unknown=True).decode()
-            except Exception:  # a value pydantic cannot walk (e.g. a reference cycle): its text is better
-                text = str(value)
+            except Exception:  # plain data with lone surrogates (a non-UTF-8 file name) is still JSON;
+                try:  # anything else pydantic cannot walk (a reference cycle): its text
+                    text = json.dumps(value, ensure_ascii=False)
+                except (TypeError, ValueError):
+                    text = str(value)
         cap = self.max_result_chars
         if len(text) <= cap:
             return text

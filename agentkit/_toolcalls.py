@@ -3,51 +3,84 @@
 Every call gets exactly one answer, a ``ToolResult`` (the event ``run_stream`` shows), whatever
 happens: the tool's result, or a message telling the model what went wrong (unknown tool, arguments
 that are not JSON or fail validation, an exception, a timeout, a refused approval) so it can try again.
-Calls run in one task group; ``sequential`` tools run alone, in order, between the concurrent groups
-around them.
+Calls run concurrently; ``sequential`` tools run alone, in order, between the concurrent groups around
+them. Each call passes through the run's hooks (``_hooks``) as one operation.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ._concurrency import run_all
 from ._context import RunContext
 from ._errors import ToolArgumentError, UserError
 from ._events import ToolResult
+from ._hooks import CURRENT_RUN, Hook, RunInfo, ToolCallInfo, chain_tool_call
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 
 if TYPE_CHECKING:
     from ._tool import Tool
     from ._toolset import Toolset
-    from ._wire import ToolCall
+    from ._wire import ToolCall, ToolMessage
 
 Approve = Callable[[str, dict[str, Any]], "bool | Awaitable[bool]"]
 """``approve(tool_name, arguments)``: may the call run? Sync or async."""
-
-_NATIVE_TASK_GROUP: Any = getattr(asyncio, "TaskGroup", None)  # Python >= 3.11
-"""On asyncio the tool calls of a response run in an ``asyncio.TaskGroup``, which starts a task about
-four times faster than anyio's task group (anyio 4.16 gives every task its own cancel scope and event)
-and has the same structured semantics: an outer anyio cancel scope cancels the group and waits for it.
-Elsewhere (trio, Python 3.10) an anyio task group. Both are covered by the tests on both backends."""
 
 CANCELLED = "The tool call was cancelled before it finished (the run was stopped)."
 NOT_RUN = "Not run: the final answer was given in the same response."
 
 
-def tool_message(answer: ToolResult) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FinalOutput:
+    """A valid final answer, given through the structured-output tool."""
+
+    value: Any
+
+
+@dataclass
+class ToolStep:
+    """One response's tool calls and their answers, filled in as the calls finish."""
+
+    calls: Sequence[ToolCall]
+    results: list[ToolResult | None] = field(init=False)
+    final: FinalOutput | None = None
+    """Set when the output tool gave a valid final answer: the run ends with it."""
+
+    def __post_init__(self) -> None:
+        self.results = [None] * len(self.calls)
+
+    def answers(self) -> list[ToolResult]:
+        """One answer per call, in call order; a call stopped before it finished says so."""
+        return [
+            result or _result(call, CANCELLED)
+            for result, call in zip(self.results, self.calls, strict=True)
+        ]
+
+
+def tool_message(answer: ToolResult) -> ToolMessage:
     """The history message that answers one call."""
     return {"role": "tool", "content": answer.content, "tool_call_id": answer.tool_call_id}
 
 
+def valid_text(text: str) -> str:
+    """``text`` with lone surrogates (a non-UTF-8 file name, say) written as visible ``\\udcxx`` escapes,
+    so that sessions and requests, which need valid UTF-8, never fail on a tool's output."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode()
+    return text
+
+
 @dataclass
-class CallRunner:
-    """What answering calls needs from the run; one per run."""
+class ToolCallRunner:
+    """Runs the tool calls of one run."""
 
     toolset: Toolset
     make_context: Callable[[str, str], RunContext[Any]]
@@ -55,129 +88,109 @@ class CallRunner:
     """Bounds the worker threads of blocking tools (None when the agent has none)."""
     approve: Approve | None
     default_timeout: float | None
+    run: RunInfo
+    hooks: tuple[Hook, ...] = ()
 
-    async def answer_all(self, calls: Sequence[ToolCall], answers: list[ToolResult | None]) -> None:
-        """Fill ``answers[i]`` for each call; concurrent except around ``sequential`` tools."""
-        batch: list[int] = []
-        for i, call in enumerate(calls):
-            found = self.toolset.get(call["function"]["name"])
+    async def run_step(self, step: ToolStep, output: OutputSpec | None) -> None:
+        """Answer every call of ``step``. ``output`` is the structured-output spec when the request
+        carries the output tool: a valid call to it ends the run, and the other calls are not run."""
+        pending = list(range(len(step.calls)))
+        if output is not None:
+            pending = [i for i in pending if step.calls[i]["function"]["name"] != OUTPUT_TOOL]
+            for i, call in enumerate(step.calls):
+                if i not in pending:
+                    step.results[i] = self._take_output(step, call, output)
+        if step.final is not None:
+            for i in pending:
+                step.results[i] = _result(step.calls[i], NOT_RUN)
+            return
+        group: list[int] = []
+        for i in pending:
+            found = self.toolset.get(step.calls[i]["function"]["name"])
             if found is not None and found.sequential:
-                await self._run_batch(calls, batch, answers)
-                batch = []
-                answers[i] = await self.answer(call)
+                await self._run_group(step, group)
+                group = []
+                await self._run_group(step, [i])
             else:
-                batch.append(i)
-        await self._run_batch(calls, batch, answers)
+                group.append(i)
+        await self._run_group(step, group)
 
-    async def _run_batch(
-        self, calls: Sequence[ToolCall], batch: list[int], answers: list[ToolResult | None]
-    ) -> None:
-        if not batch:
-            return
-        if len(batch) == 1:  # no task group for a lone call
-            answers[batch[0]] = await self.answer(calls[batch[0]])
-            return
+    def _take_output(self, step: ToolStep, call: ToolCall, output: OutputSpec) -> ToolResult:
+        if step.final is not None:
+            return _result(call, NOT_RUN)
+        try:
+            step.final = FinalOutput(output.validate(call["function"]["arguments"]))
+        except OutputInvalid as exc:
+            return _result(call, str(exc), is_error=True)
+        return _result(call, "Final answer received.")
 
-        async def one(i: int) -> None:
-            answers[i] = await self.answer(calls[i])
+    async def _run_group(self, step: ToolStep, group: list[int]) -> None:
+        if group:
+            await run_all([partial(self._answer_into, step, i) for i in group])
 
-        if _NATIVE_TASK_GROUP is not None and asyncio._get_running_loop() is not None:
-            async with _NATIVE_TASK_GROUP() as native:
-                for i in batch:
-                    native.create_task(one(i))
-            return
-        async with anyio.create_task_group() as tg:
-            for i in batch:
-                tg.start_soon(one, i)
+    async def _answer_into(self, step: ToolStep, i: int) -> None:
+        step.results[i] = await self.run_call(step.calls[i])
 
-    async def answer(self, call: ToolCall) -> ToolResult:
-        """Run one call; never raises except for cancellation and ``UserError`` (a program bug)."""
-        call_id, name = call["id"], call["function"]["name"]
-        tool = self.toolset.get(name)
+    async def run_call(self, call: ToolCall) -> ToolResult:
+        """One call through the run's hooks; never raises except for cancellation and ``UserError``."""
+        info = ToolCallInfo(self.run, call, self.toolset.get(call["function"]["name"]))
+        if not self.hooks:
+            return await self._execute(info)
+        return await chain_tool_call(self.hooks, info, lambda: self._execute(info))
+
+    async def _execute(self, info: ToolCallInfo) -> ToolResult:
+        call, tool = info.call, info.tool
+        name = call["function"]["name"]
         if tool is None:
             known = ", ".join(t.name for t in self.toolset.tools) or "none"
-            return ToolResult(
-                call_id, name, f"Error: there is no tool named {name!r}. Available tools: {known}.", True
-            )
+            error = f"Error: there is no tool named {name!r}. Available tools: {known}."
+            return _result(call, error, is_error=True)
         try:
             arguments = tool.parse_arguments(call["function"]["arguments"])
-            if tool.requires_approval and not await self._approved(tool, arguments):
-                return ToolResult(
-                    call_id, name, f"The user did not approve this call to {name!r}; it was not run."
-                )
-            value = await self._call(tool, arguments, call_id)
-            return ToolResult(call_id, name, tool.serialize(value))
+            if tool.requires_approval and not await self._approved(info, arguments):
+                return _result(call, f"The user did not approve this call to {name!r}; it was not run.")
+            return _result(call, tool.serialize(await self._call(tool, arguments, call["id"])))
         except ToolArgumentError as exc:
-            return ToolResult(call_id, name, f"Error: {exc}", True)
+            return _result(call, f"Error: {exc}", is_error=True)
         except UserError:
             raise
+        except _TimedOut as exc:
+            return _result(call, f"Error: {name!r} timed out after {exc.seconds:g} s.", is_error=True)
         except Exception as exc:
-            timeout = self._timeout(tool)
-            if isinstance(exc, TimeoutError) and timeout is not None:
-                return ToolResult(call_id, name, f"Error: {name!r} timed out after {timeout:g} s.", True)
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            return ToolResult(call_id, name, f"Error: {name!r} raised {detail}", True)
+            return _result(call, f"Error: {name!r} raised {detail}", is_error=True)
 
-    def _timeout(self, tool: Tool) -> float | None:
-        return tool.timeout if tool.timeout is not None else self.default_timeout
-
-    async def _call(self, tool: Tool, arguments: dict[str, Any], call_id: str) -> Any:
+    async def _call(self, tool: Tool[..., Any], arguments: dict[str, Any], call_id: str) -> Any:
         ctx = self.make_context(call_id, tool.name) if tool.takes_context else None
-        timeout = self._timeout(tool)
-        if timeout is None:
-            return await tool.call(arguments, ctx, limiter=self.limiter)
-        with anyio.fail_after(timeout):
-            return await tool.call(arguments, ctx, limiter=self.limiter)
+        timeout = tool.timeout if tool.timeout is not None else self.default_timeout
+        token = CURRENT_RUN.set(self.run)  # a run started by the tool (a sub-agent) is this run's child
+        try:
+            if timeout is None:
+                return await tool.call(arguments, ctx, limiter=self.limiter)
+            with anyio.move_on_after(timeout):
+                return await tool.call(arguments, ctx, limiter=self.limiter)
+            raise _TimedOut(timeout)  # only reached when the deadline cancelled the call
+        finally:
+            CURRENT_RUN.reset(token)
 
-    async def _approved(self, tool: Tool, arguments: dict[str, Any]) -> bool:
+    async def _approved(self, info: ToolCallInfo, arguments: dict[str, Any]) -> bool:
+        if info.approval is not None:  # decided by a hook (a durable or deferred approval)
+            return info.approval
+        name = info.call["function"]["name"]
         if self.approve is None:
-            raise UserError(f"tool {tool.name!r} requires approval but no approve callback was given")
-        verdict = self.approve(tool.name, arguments)
+            raise UserError(f"tool {name!r} requires approval but no approve callback was given")
+        verdict = self.approve(name, arguments)
         if inspect.isawaitable(verdict):
             verdict = await verdict
         return bool(verdict)
 
 
-async def answer_calls(
-    runner: CallRunner, calls: Sequence[ToolCall], output: OutputSpec | None, answers: list[ToolResult]
-) -> tuple[Any] | None:
-    """Fill ``answers`` with one answer per call, in order, on every exit (cancellation included).
+class _TimedOut(Exception):
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
-    ``output`` is the structured-output spec when the request carries the output tool: its call is
-    validated here, and a valid one ends the run, so the other calls are answered without running.
-    Returns ``(output,)`` for a valid final answer, else ``None``. ``is_error`` answers count against
-    their tool's retry budget.
-    """
-    slots: list[ToolResult | None] = [None] * len(calls)
-    final: tuple[Any] | None = None
-    pending = list(range(len(calls)))
-    try:
-        if output is not None:
-            for i, call in enumerate(calls):
-                if call["function"]["name"] != OUTPUT_TOOL:
-                    continue
-                pending.remove(i)
-                if final is not None:
-                    slots[i] = ToolResult(call["id"], OUTPUT_TOOL, NOT_RUN)
-                    continue
-                try:
-                    final = (output.validate(call["function"]["arguments"]),)
-                    slots[i] = ToolResult(call["id"], OUTPUT_TOOL, "Final answer received.")
-                except OutputInvalid as exc:
-                    slots[i] = ToolResult(call["id"], OUTPUT_TOOL, str(exc), True)
-        if final is not None:
-            for i in pending:
-                slots[i] = ToolResult(calls[i]["id"], calls[i]["function"]["name"], NOT_RUN)
-        else:
-            found: list[ToolResult | None] = [None] * len(pending)
-            try:
-                await runner.answer_all([calls[i] for i in pending], found)
-            finally:
-                for i, answer in zip(pending, found, strict=True):
-                    slots[i] = answer
-    finally:
-        answers[:] = [
-            answer or ToolResult(call["id"], call["function"]["name"], CANCELLED)
-            for answer, call in zip(slots, calls, strict=True)
-        ]
-    return final
+
+def _result(call: ToolCall, content: str, is_error: bool = False) -> ToolResult:
+    return ToolResult(
+        tool_call_id=call["id"], name=call["function"]["name"], content=valid_text(content), is_error=is_error
+    )

@@ -10,12 +10,9 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any, Union
 
-from ._errors import ToolDefinitionError, TooManyToolsError
+from ._errors import ToolDefinitionError
 from ._tool import Tool
 from ._wire import ToolDefinition
-
-MAX_TOOLS = 128
-"""The API accepts at most 128 functions in one request."""
 
 ToolLike = Union[Tool, Callable[..., Any], ModuleType, "Toolset"]
 
@@ -25,7 +22,8 @@ class Toolset:
     ``__all__``) and other toolsets, flattened in the order given.
 
     Raises ToolDefinitionError for two different tools with one name, or for strict and non-strict tools
-    mixed (DeepSeek's strict mode needs every tool strict), and TooManyToolsError above 128 tools.
+    mixed (DeepSeek's strict mode needs every tool strict). How many tools one request may carry is the
+    model profile's ``max_tools``, checked by the agent.
     """
 
     name: str
@@ -48,11 +46,6 @@ class Toolset:
                     f"Toolset {name!r} has two different tools named {item_tool.name!r} "
                     f"({_origin(seen)} and {_origin(item_tool)}). Rename one with @tool(name=...)."
                 )
-        if len(by_name) > MAX_TOOLS:
-            raise TooManyToolsError(
-                f"Toolset {name!r} has {len(by_name)} tools, the API accepts at most {MAX_TOOLS}. "
-                f"Give the agent fewer tools (split the work between agents)."
-            )
         strict = {t.name for t in by_name.values() if t.strict}
         if strict and len(strict) != len(by_name):
             loose = sorted(set(by_name) - strict)

@@ -36,10 +36,6 @@ class SystemMessage(TypedDict):
     name: NotRequired[str]
 
 
-class TextPart(TypedDict):
-    type: Literal["text"]
-    text: str
-
 
 class UserMessage(TypedDict):
     role: Literal["user"]

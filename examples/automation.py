@@ -2,6 +2,8 @@
 
     python examples/automation.py [INPUT_DIR] [--out tickets.json]
 
+Without ``--out`` the records are printed as JSON (nothing is written into the repository).
+
 ``output_type=Ticket`` makes each run's answer a validated ``Ticket``: with tools present the model gives
 it by calling a ``final_result`` tool whose parameters are the ``Ticket`` schema, and an invalid answer is
 sent back to the model to fix. The files are processed concurrently, a few at a time.
@@ -68,7 +70,7 @@ async def triage(path: Path, limit: asyncio.Semaphore) -> dict[str, object]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description="Triage support tickets (*.txt) into JSON records.")
     parser.add_argument("input_dir", nargs="?", type=Path, default=HERE / "data" / "tickets")
-    parser.add_argument("--out", type=Path, default=Path("tickets.json"))
+    parser.add_argument("--out", type=Path, help="write the records here as JSON (default: print them)")
     args = parser.parse_args()
 
     with backend():
@@ -77,7 +79,11 @@ async def main() -> None:
         records = await asyncio.gather(*(triage(path, limit) for path in files))
     for record in records:
         print(f"{record['file']}: {record['category']}, {record['urgency']}: {record['summary']}")
-    args.out.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        print(text, end="")
+        return
+    args.out.write_text(text, encoding="utf-8")
     print(f"wrote {len(records)} tickets to {args.out}")
 
 

@@ -49,6 +49,20 @@ def test_users_type_check_against_the_public_names() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_type_checkers_find_the_installed_package_from_anywhere(tmp_path: Path) -> None:
+    """From a folder outside the repository, mypy sees the package as the README's install put it there
+    (an editable install in strict mode: a link tree, not an import hook that type checkers cannot read),
+    ready tools (mapped from tools/ to agentkit.tools) included."""
+    program = tmp_path / "app.py"
+    program.write_text(USER_PROGRAM + "import agentkit.tools.math\nreveal_type(agentkit.tools.math.toolset)\n")
+    command = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(program)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (
+        result.stdout + result.stderr + "\n(install with the README's command: "
+        "pip install -e '.[dev]' --config-settings editable_mode=strict)"
+    )
+
+
 @pytest.mark.parametrize("module", ["agentkit", "agentkit._agent"])
 def test_import_pulls_in_no_heavy_optional_modules(module: str) -> None:
     # rich is not on the list: httpx itself imports it (for its own CLI) whenever it is installed.

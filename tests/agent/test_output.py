@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from agentkit import OutputValidationError, tool
+from agentkit import OutputValidationError, ToolArgumentError, tool
 from agentkit.sim import Reply, Simulator
 
 from .conftest import AgentFactory, assert_every_call_answered
@@ -76,14 +76,10 @@ async def test_output_retries_run_out(sim: Simulator, make_agent: AgentFactory) 
     sim.script(*[Reply(content='{"x": "a"}')] * 2)
     with pytest.raises(OutputValidationError, match="failed validation 2 times") as caught:
         await make_agent(output_type=Point, output_retries=1).run("Where?")
-    assert [m["role"] for m in caught.value.messages] == [
-        "system",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-        "user",
-    ]
+    # Only what was sent or answered: the last invalid answer, not a correction that was never sent.
+    assert [m["role"] for m in caught.value.messages] == ["system", "user", "assistant", "user", "assistant"]
+    assert caught.value.usage.requests == 2
+    assert caught.value.usage.total_tokens > 0
 
 
 @pytest.mark.anyio
@@ -144,3 +140,32 @@ async def test_output_tool_is_strict_when_the_tools_are(sim: Simulator, make_age
     functions = [t["function"] for t in sent.json["tools"]]
     assert [f.get("strict") for f in functions] == [True, True]
     assert functions[1]["parameters"]["additionalProperties"] is False
+
+
+class Trip(BaseModel):
+    stops: list[Weather]
+
+
+@pytest.mark.anyio
+async def test_invalid_answers_and_invalid_arguments_are_described_alike(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
+    """One formatter: the same mistake reads the same whether it is in a final answer or a tool call."""
+    bad = {"stops": [{"city": "Oslo", "temp": "cold"}, {"city": "Rome"}]}
+
+    @tool
+    def plan(stops: list[Weather]) -> str:
+        """Plan a trip."""
+        return "ok"
+
+    with pytest.raises(ToolArgumentError) as tool_error:
+        plan.parse_arguments(json.dumps(bad))
+    sim.script(Reply(content=json.dumps(bad)))
+    with pytest.raises(OutputValidationError) as output_error:
+        await make_agent(output_type=Trip, output_retries=0).run("Plan")
+    expected = [
+        '- stops[0].temp: Input should be a valid integer, unable to parse string as an integer; got "cold"',
+        "- stops[1].temp: required, but missing",
+    ]
+    assert [line for line in str(tool_error.value).splitlines() if line.startswith("- ")] == expected
+    assert [line for line in str(output_error.value).splitlines() if line.startswith("- ")] == expected

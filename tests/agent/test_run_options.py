@@ -131,7 +131,7 @@ async def test_dataclass_output_in_json_mode(sim: Simulator, make_agent: AgentFa
     body = sim.requests[0].json
     assert body is not None and body["response_format"] == {"type": "json_object"}
     retry = result.messages[-2]
-    assert retry["role"] == "user" and "- y: Field required" in retry["content"], retry
+    assert retry["role"] == "user" and "- y: required, but missing" in retry["content"], retry
 
 
 def test_run_sync_inside_a_running_trio_loop(sim: Simulator, make_agent: AgentFactory) -> None:

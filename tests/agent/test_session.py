@@ -1,5 +1,6 @@
-"""Sessions: each completed step is appended; a process killed between steps resumes with every
-message it had finished, and the simulator (strict V4 rules) accepts the resumed conversation."""
+"""Sessions: each completed step is appended (the prompt with the first answer; instructions never,
+they belong to the agent that runs); a process killed between steps resumes with every message it had
+finished, and the simulator (strict V4 rules) accepts the resumed conversation."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ CHILD = textwrap.dedent(
             await super().append(messages)
             Reporting.steps += 1
             print(f"STEP {Reporting.steps} {len(messages)}", flush=True)
-            if Reporting.steps == 3:
+            if Reporting.steps == 2:
                 await anyio.sleep(30)  # killed here, between two steps
 
     async def main():
@@ -72,31 +73,28 @@ async def test_killed_between_steps_resumes_without_loss(tmp_path: Path, make_ag
     lines = []
     for line in child.stdout:
         lines.append(line.strip())
-        if line.startswith("STEP 3"):
+        if line.startswith("STEP 2"):
             child.send_signal(signal.SIGKILL)
             break
     child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
-    assert lines == [
-        "STEP 1 2",
-        "STEP 2 3",
-        "STEP 3 2",
-    ]  # [system, user], [assistant, 2 tools], [assistant, tool]
+    assert lines == ["STEP 1 4", "STEP 2 2"]  # [user, assistant, 2 tools], [assistant, tool]
 
     session = SQLiteSession(db, session_id="chat")
     saved = await session.load()
-    assert [m["role"] for m in saved] == ["system", "user", "assistant", "tool", "tool", "assistant", "tool"]
-    assert saved[2]["reasoning_content"] == "first" and saved[5]["reasoning_content"] == ""
+    assert [m["role"] for m in saved] == ["user", "assistant", "tool", "tool", "assistant", "tool"]
+    assert saved[1]["reasoning_content"] == "first" and saved[4]["reasoning_content"] == ""
     assert_every_call_answered(saved)
 
     sim = Simulator(era="deepseek-v4")  # a fresh server: the whole conversation comes from the session
     sim.script(Reply(reasoning="done", content="a, b and c are known."))
     result = await make_agent(sim, tools=[lookup], instructions="Be brief.").run(session=session)
     assert result.output == "a, b and c are known."
-    assert result.messages[: len(saved)] == saved
-    assert await session.load() == result.messages
+    system = {"role": "system", "content": "Be brief."}
+    assert result.messages[: len(saved) + 1] == [system, *saved]
+    assert await session.load() == result.messages[1:]
     sent = sim.requests[0].json
-    assert sent is not None and sent["messages"] == saved  # reasoning kept, "" included, bytes as stored
+    assert sent is not None and sent["messages"] == [system, *saved]  # reasoning kept, "" included
 
 
 @pytest.mark.anyio
@@ -115,7 +113,7 @@ async def test_session_receives_each_step_and_continues(sim: Simulator, make_age
     await agent.run("Look up a.", session=session)
     sim.script(Reply(content="Nothing else."))
     second = await agent.run("Anything else?", session=session)
-    assert appended == [1, 2, 1, 1, 1]
+    assert appended == [3, 1, 2]  # [user, assistant, tool], [assistant], [user, assistant]
     assert [m["role"] for m in second.messages] == [
         "user",
         "assistant",

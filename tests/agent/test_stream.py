@@ -7,7 +7,6 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from agentkit import (
@@ -132,22 +131,3 @@ async def test_a_stream_broken_midway_is_restarted(served: tuple[Simulator, str]
         {"role": "user", "content": "go"},
         {"role": "assistant", "content": "The whole answer.", "reasoning_content": ""},
     ]
-
-
-@pytest.mark.anyio
-async def test_a_run_closes_its_own_http_client_when_it_returns(
-    served: tuple[Simulator, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    closed: list[httpx.AsyncClient] = []
-    close = httpx.AsyncClient.aclose
-
-    async def spy(self: httpx.AsyncClient) -> None:
-        closed.append(self)
-        await close(self)
-
-    monkeypatch.setattr(httpx.AsyncClient, "aclose", spy)
-    sim, base_url = served
-    sim.script(Reply(content="Done."))
-    result = await agent_on(base_url).run("go")
-    assert result.output == "Done."
-    assert len(closed) == 1  # at once, not whenever the loop's generator is garbage-collected

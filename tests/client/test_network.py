@@ -67,10 +67,11 @@ async def test_stalled_network_stream_raises_idle_timeout(stalling_server: tuple
 
 
 def test_idle_guard_per_transport() -> None:
+    """A client of the user's may have any transport: every read gets its own deadline."""
     mock = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     assert DeepSeekClient(api_key=API_KEY, http_client=mock)._idle_guard == "each read"
     asgi = httpx.AsyncClient(transport=httpx.ASGITransport(app=lambda scope, receive, send: None))
-    assert DeepSeekClient(api_key=API_KEY, http_client=asgi)._idle_guard == "send"
+    assert DeepSeekClient(api_key=API_KEY, http_client=asgi)._idle_guard == "each read"
 
 
 def asgi_app(stall: bool) -> object:

@@ -66,6 +66,14 @@ def test_automation_writes_validated_records(run_example: RunExample, tmp_path: 
         assert len(r["summary"].split()) >= 3 and r["summary"] in (tickets / r["file"]).read_text(), r
 
 
+def test_automation_without_out_prints_and_writes_nothing(run_example: RunExample, tmp_path: Path) -> None:
+    before = sorted(EXAMPLES.parent.rglob("*.json"))
+    out = run_example("automation").stdout
+    records = json.loads(out[out.index("[\n") :])
+    assert [r["file"] for r in records] == ["001.txt", "002.txt", "003.txt"]
+    assert sorted(EXAMPLES.parent.rglob("*.json")) == before and not list(tmp_path.iterdir())
+
+
 def test_automation_reads_any_folder(run_example: RunExample, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()

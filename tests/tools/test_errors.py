@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
@@ -13,12 +14,14 @@ from inline_snapshot import snapshot
 from pydantic import BaseModel, Field
 
 from agentkit import (
+    Agent,
     RunContext,
     ToolArgumentError,
     ToolDefinitionError,
     Toolset,
     TooManyToolsError,
     UserError,
+    get_profile,
     tool,
 )
 from agentkit._strict import to_strict
@@ -226,14 +229,17 @@ def test_toolset_duplicate_names() -> None:
     )
 
 
-def test_toolset_too_many_tools() -> None:
+def test_too_many_tools_is_the_profiles_limit() -> None:
     tools = [tool(name=f"t{i}")(lambda: None) for i in range(129)]
+    assert len(Toolset(*tools)) == 129  # a toolset may hold more; one request may not
     with pytest.raises(TooManyToolsError) as caught:
-        Toolset(*tools)
+        Agent(model="deepseek-v4-flash", tools=tools, api_key="k")
     assert str(caught.value) == snapshot(
-        "Toolset 'tools' has 129 tools, the API accepts at most 128. Give the agent fewer tools (split the work between agents)."
+        "129 tools, the API accepts at most 128 (deepseek-v4 profile). Give the agent fewer tools (filter a tool source, or split the work between agents)."
     )
-    assert len(Toolset(*tools[:128])) == 128
+    assert len(Agent(model="deepseek-v4-flash", tools=tools[:128], api_key="k").toolset) == 128
+    roomy = dataclasses.replace(get_profile("openai-compatible"), max_tools=256)
+    assert len(Agent(model="local", profile=roomy, tools=tools, api_key="k").toolset) == 129
 
 
 def test_toolset_mixing_strict_and_non_strict() -> None:
@@ -362,3 +368,20 @@ async def test_call_without_context() -> None:
     with pytest.raises(UserError) as caught:
         await whoami.call({})
     assert str(caught.value) == snapshot("Tool 'whoami' takes a RunContext: pass ctx= to Tool.call")
+
+
+class Chain(BaseModel):
+    name: str
+    child: Chain = Field(description="The next link.")
+
+
+def test_strict_required_self_reference_is_a_clear_error_not_a_recursion_error() -> None:
+    def walk(chain: Chain) -> str:
+        """Walk a chain."""
+        return chain.name
+
+    with pytest.raises(ToolDefinitionError) as caught:
+        tool(strict=True)(walk)
+    assert str(caught.value) == snapshot(
+        "Tool 'walk' cannot use strict mode: parameter 'chain' > type 'Chain' > field 'child' > type 'Chain' > field 'child': type 'Chain' contains itself through a required field, so no finite value fits it. Make that field optional (`X | None = None`), or use @tool(strict=False)."
+    )

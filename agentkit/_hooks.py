@@ -1,0 +1,189 @@
+"""Extension points: a ``Hook`` wraps one run, one model request and one tool call.
+
+Tracing, durable execution and sub-agents all need to act around the same two operations of the loop,
+"ask the model" and "answer a tool call", and around the run that contains them. Rather than three
+special cases in the loop, each of them is a ``Hook``: an object with up to three wrapper methods, each
+given the operation and a ``proceed`` that performs it (or the next hook's wrapper). A hook may observe
+(a span around ``proceed``), replace (return a recorded result without calling ``proceed``) or decide
+(``ToolCallInfo.approval``) the operation.
+
+Hooks come from three places, outermost first: ``add_hook`` (process-wide, e.g. ``instrument()``), the
+agent's ``hooks=`` and hooks active in the current context (``using_hooks``; e.g. a durable run). A run
+with no hook pays one empty-tuple check per operation.
+
+The model-request wrapper is an async generator transformer because a streamed response reaches the
+caller as it arrives: ``proceed()`` yields the response's events and then its ``ChatCompletion``, and the
+wrapper yields them on (a non-streamed request yields only the completion). Wrappers must not hold a
+context manager that changes the current context (``contextvars``, OpenTelemetry's ``use_span``) across
+a ``yield``: the caller may stop reading between two events. Tool calls run concurrently, so their wrapper
+is a plain coroutine that returns the call's ``ToolResult``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar, Union
+
+if TYPE_CHECKING:
+    from ._agent import Agent
+    from ._events import StreamEvent, ToolResult
+    from ._profiles import Profile
+    from ._tool import Tool
+    from ._usage import RunUsage
+    from ._wire import ChatCompletion, ChatRequest, ToolCall
+
+ResponseItem = Union["StreamEvent", "ChatCompletion"]
+"""What a model request yields: its stream events (when streamed), then one ``ChatCompletion``."""
+
+
+@dataclass(eq=False)
+class RunInfo:
+    """One run, as hooks see it. ``messages`` and ``usage`` are live: they grow as the run goes on."""
+
+    agent: Agent[Any, Any]
+    model: str
+    profile: Profile
+    prompt: str | None
+    stream: bool
+    deps: Any
+    messages: list[dict[str, Any]]
+    usage: RunUsage
+    parent: RunInfo | None = None
+    """The run whose tool call started this run (an agent used as a tool), else ``None``."""
+    state: dict[object, Any] = field(default_factory=dict)
+    """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
+
+
+@dataclass(eq=False)
+class ModelRequestInfo:
+    """One model request of a run (retries of the same request included)."""
+
+    run: RunInfo
+    request: ChatRequest
+    """The request body as it is sent (do not change it)."""
+    number: int
+    """1 for the run's first request, 2 for the second, ..."""
+
+
+@dataclass(eq=False)
+class ToolCallInfo:
+    """One tool call of a model response."""
+
+    run: RunInfo
+    call: ToolCall
+    """The call as the model wrote it: ``id``, ``function.name``, ``function.arguments`` (JSON text)."""
+    tool: Tool[..., Any] | None
+    """The tool called, or ``None`` for a name the agent does not have."""
+    approval: bool | None = None
+    """Set it before ``proceed`` to decide a ``requires_approval`` call without asking ``approve``."""
+
+
+class Hook:
+    """Override the methods you need; the defaults pass the operation through unchanged."""
+
+    def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+        """The run's events (``RunDone`` last, carrying the result); an error ends the iterator."""
+        return events
+
+    def wrap_request(
+        self, request: ModelRequestInfo, proceed: Callable[[], AsyncIterator[ResponseItem]]
+    ) -> AsyncIterator[ResponseItem]:
+        """One model request: yield what ``proceed()`` yields, or a recorded ``ChatCompletion``."""
+        return proceed()
+
+    async def wrap_tool_call(
+        self, call: ToolCallInfo, proceed: Callable[[], Awaitable[ToolResult]]
+    ) -> ToolResult:
+        """One tool call, from reading its arguments to its answer: return ``proceed()``'s result, or
+        your own."""
+        return await proceed()
+
+
+_GLOBAL: list[Hook] = []
+_CONTEXT: ContextVar[tuple[Hook, ...]] = ContextVar("agentkit_hooks", default=())
+CURRENT_RUN: ContextVar[RunInfo | None] = ContextVar("agentkit_current_run", default=None)
+"""The run whose tool call is executing in this context: a run started there is its child."""
+
+
+def add_hook(hook: Hook) -> None:
+    """Apply ``hook`` to every run in this process (outermost), until ``remove_hook``."""
+    if hook not in _GLOBAL:
+        _GLOBAL.append(hook)
+
+
+def remove_hook(hook: Hook) -> None:
+    """Undo ``add_hook``; a hook not added is ignored."""
+    if hook in _GLOBAL:
+        _GLOBAL.remove(hook)
+
+
+@contextmanager
+def using_hooks(*hooks: Hook) -> Iterator[None]:
+    """Apply ``hooks`` to the runs started inside this block (in this task and the tasks it starts)."""
+    token = _CONTEXT.set((*_CONTEXT.get(), *hooks))
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def active_hooks(agent_hooks: Sequence[Hook]) -> tuple[Hook, ...]:
+    """The hooks of a run starting now, outermost first."""
+    context = _CONTEXT.get()
+    if not _GLOBAL and not context:
+        return tuple(agent_hooks)
+    return (*_GLOBAL, *agent_hooks, *context)
+
+
+def chain_run(
+    hooks: Sequence[Hook], run: RunInfo, events: AsyncIterator[StreamEvent]
+) -> AsyncIterator[StreamEvent]:
+    for hook in reversed(hooks):  # the first hook ends up outermost
+        events = hook.wrap_run(run, events)
+    return events
+
+
+def chain_request(
+    hooks: Sequence[Hook], request: ModelRequestInfo, proceed: Callable[[], AsyncIterator[ResponseItem]]
+) -> AsyncIterator[ResponseItem]:
+    for hook in reversed(hooks):
+        proceed = _bind_request(hook, request, proceed)
+    return proceed()
+
+
+def _bind_request(
+    hook: Hook, request: ModelRequestInfo, inner: Callable[[], AsyncIterator[ResponseItem]]
+) -> Callable[[], AsyncIterator[ResponseItem]]:
+    return lambda: hook.wrap_request(request, inner)
+
+
+async def chain_tool_call(
+    hooks: Sequence[Hook], call: ToolCallInfo, proceed: Callable[[], Awaitable[ToolResult]]
+) -> ToolResult:
+    for hook in reversed(hooks):
+        proceed = _bind_tool_call(hook, call, proceed)
+    return await proceed()
+
+
+def _bind_tool_call(
+    hook: Hook, call: ToolCallInfo, inner: Callable[[], Awaitable[ToolResult]]
+) -> Callable[[], Awaitable[ToolResult]]:
+    return lambda: hook.wrap_tool_call(call, inner)
+
+
+_I = TypeVar("_I")
+
+
+@asynccontextmanager
+async def closing(items: AsyncIterator[_I]) -> AsyncIterator[AsyncIterator[_I]]:
+    """Like ``contextlib.aclosing`` for any async iterator a hook returns: closed on exit if it can be,
+    so an abandoned stream ends every wrapper (and the HTTP response) at once."""
+    try:
+        yield items
+    finally:
+        aclose = getattr(items, "aclose", None)
+        if aclose is not None:
+            await aclose()

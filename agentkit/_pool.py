@@ -1,0 +1,145 @@
+"""One API client (one HTTP connection pool) per agent and event loop, and the loop behind ``run_sync``.
+
+A connection belongs to the event loop that opened it, so an agent keeps one client per running loop
+(asyncio loops and trio runs alike) and reuses it for every run on that loop: no handshake per run.
+Clients of loops that have ended are dropped (their sockets die with the loop), so an agent that is never
+closed does not accumulate them.
+
+Synchronous callers (``run_sync``) all share one background thread running one asyncio loop for the
+process. Their runs therefore reuse the same connections call after call, and ``run_sync`` works the same
+inside a thread that is already running an event loop (Jupyter, an async web handler): it never nests
+loops, it waits for the background one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from ._client import DeepSeekClient
+
+_T = TypeVar("_T")
+
+
+class ClientPool:
+    """The clients of one agent, one per event loop, made by ``factory`` on first use."""
+
+    def __init__(self, factory: Callable[[], DeepSeekClient]) -> None:
+        self._factory = factory
+        self._clients: dict[int, tuple[object, DeepSeekClient]] = {}
+
+    def get(self) -> DeepSeekClient:
+        """This event loop's client."""
+        loop = _current_loop()
+        entry = self._clients.get(id(loop))
+        if entry is not None and entry[0] is loop:
+            return entry[1]
+        self._drop_ended()
+        client = self._factory()
+        self._clients[id(loop)] = (loop, client)
+        if loop is SYNC_LOOP.loop:
+            SYNC_LOOP.clients.add(client)
+        return client
+
+    async def aclose(self) -> None:
+        """Close this loop's client and the ``run_sync`` loop's; forget those of other loops (a
+        connection cannot be closed from a loop that does not own it)."""
+        clients, self._clients = self._clients, {}
+        here = _current_loop()
+        for loop, client in clients.values():
+            if loop is here:
+                await client.aclose()
+            elif loop is SYNC_LOOP.loop and SYNC_LOOP.alive():
+                SYNC_LOOP.submit(client.aclose())
+
+    def _drop_ended(self) -> None:
+        for key, (loop, _) in list(self._clients.items()):
+            if _ended(loop):
+                del self._clients[key]
+
+
+def _current_loop() -> object:
+    """The running asyncio loop, or the root task of the running trio run."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        trio = sys.modules["trio"]  # not asyncio, so trio is running (and imported)
+        return trio.lowlevel.current_root_task()
+
+
+def _ended(loop: object) -> bool:
+    if isinstance(loop, asyncio.AbstractEventLoop):
+        return loop.is_closed()
+    return getattr(getattr(loop, "coro", None), "cr_frame", None) is None  # a trio run's root task
+
+
+class _SyncLoop:
+    """A daemon thread running one asyncio event loop, started on first use (and again after a fork)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.clients: weakref.WeakSet[DeepSeekClient] = weakref.WeakSet()
+        """The clients made on this loop, closed when the interpreter exits (no unclosed sockets)."""
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self.loop is not None and self._pid == os.getpid() and not self.loop.is_closed()
+
+    def run(self, function: Callable[[], Awaitable[_T]]) -> _T:
+        """Run ``function()`` on the loop and wait for its result; Ctrl-C cancels it."""
+        future = self.submit(_call(function))
+        try:
+            result: _T = future.result()
+            return result
+        except BaseException:
+            future.cancel()
+            raise
+
+    def submit(self, coroutine: Coroutine[Any, Any, _T]) -> Any:
+        with self._lock:
+            if not self.alive():
+                self.loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(
+                    target=self.loop.run_forever, name="agentkit-run-sync", daemon=True
+                ).start()
+            loop = self.loop
+        assert loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, loop)
+
+
+    def close(self) -> None:
+        """Close the clients on the loop and stop it (at interpreter exit)."""
+        if not self.alive():
+            return
+        clients = list(self.clients)
+        with contextlib.suppress(Exception):
+            self.submit(_close_all(clients)).result(timeout=5)
+        assert self.loop is not None
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+async def _close_all(clients: list[DeepSeekClient]) -> None:
+    for client in clients:
+        await client.aclose()
+
+
+async def _call(function: Callable[[], Awaitable[_T]]) -> _T:
+    # The task runs in a copy of the caller's context (its context variables carry over), but the
+    # caller may be a trio run, whose context tells sniffio (and so httpcore) "trio": say asyncio here.
+    sniffio = sys.modules.get("sniffio")
+    if sniffio is not None:
+        sniffio.current_async_library_cvar.set(None)
+    return await function()
+
+
+SYNC_LOOP = _SyncLoop()
+atexit.register(SYNC_LOOP.close)

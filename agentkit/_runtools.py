@@ -1,0 +1,125 @@
+"""What a run offers the model: its tools (static ones and those listed by tool sources), their wire
+definitions and the structured-output tool, checked against the profile's limit before any request.
+
+An agent without tool sources builds this once. With sources (an MCP server), it is rebuilt only when a
+source's list changes, so the ``tools`` part of the request stays the same bytes run after run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
+from ._output import OUTPUT_TOOL, OutputSpec
+from ._toolset import Toolset
+
+if TYPE_CHECKING:
+    from ._profiles import Profile
+    from ._tool import Tool
+    from ._wire import ToolDefinition
+
+
+@runtime_checkable
+class ToolSource(Protocol):
+    """Tools known only at run time, such as an MCP server's. ``async with source:`` opens it (it may be
+    entered by several runs at once, and must stay open until the last one leaves); ``list_tools``
+    returns its tools, cached by the source, as the same list object for as long as they are unchanged."""
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Any: ...
+
+    async def list_tools(self) -> Sequence[Tool[..., Any]]: ...
+
+
+@dataclass(frozen=True)
+class RunTools:
+    """The tools of a run and everything derived from them."""
+
+    toolset: Toolset
+    definitions: list[ToolDefinition]
+    """The request's ``tools`` (the output tool last, when there is one); do not modify it."""
+    output_tool: OutputSpec | None
+    """The output spec when answers come through the output tool (structured output with tools)."""
+    threads_needed: bool
+    """Some tool is a blocking function, run in a worker thread."""
+
+    @classmethod
+    def build(cls, toolset: Toolset, output: OutputSpec, max_tools: int, profile_name: str) -> RunTools:
+        output_tool = None if output.is_text or not toolset else output
+        count = len(toolset) + (output_tool is not None)
+        if count > max_tools:
+            with_output = " (the structured-output tool included)" if output_tool else ""
+            raise TooManyToolsError(
+                f"{count} tools{with_output}, the API accepts at most {max_tools} ({profile_name} profile). "
+                f"Give the agent fewer tools (filter a tool source, or split the work between agents)."
+            )
+        if output_tool is not None and OUTPUT_TOOL in toolset:
+            raise UserError(f"a tool named {OUTPUT_TOOL!r} clashes with the structured-output tool")
+        definitions = list(toolset.schemas)
+        if output_tool is not None:
+            strict = any(t.strict for t in toolset)  # a Toolset is all strict or not at all
+            definitions.append(output_tool.tool_definition(strict=strict))
+        return cls(toolset, definitions, output_tool, any(not t.is_async for t in toolset))
+
+    def check_approval(self, approve: object) -> None:
+        if approve is None and any(t.requires_approval for t in self.toolset):
+            names = [t.name for t in self.toolset if t.requires_approval]
+            raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
+
+
+class ToolCatalog:
+    """An agent's tools: its own, plus what its tool sources list. Sources are opened for each run, or
+    once for all runs while the agent is entered (``hold_open``)."""
+
+    def __init__(self, toolset: Toolset, sources: Sequence[ToolSource], output: OutputSpec, profile: Profile):
+        self.toolset, self.sources = toolset, tuple(sources)
+        self._output, self._profile = output, profile
+        self._tools = self._build(toolset)
+        self._listed: list[int] = []
+        """Which source lists ``_tools`` was built from (by identity: a source returns the same list
+        object while its tools are unchanged)."""
+        self._held: AsyncExitStack | None = None
+
+    async def hold_open(self) -> None:
+        if self._held is None and self.sources:
+            stack = AsyncExitStack()
+            for source in self.sources:
+                await stack.enter_async_context(source)
+            self._held = stack
+
+    async def release(self) -> None:
+        stack, self._held = self._held, None
+        if stack is not None:
+            await stack.aclose()
+
+    async def for_run(self, run_stack: AsyncExitStack) -> RunTools:
+        """The tools of a run starting now; sources not held open are opened on ``run_stack``."""
+        if not self.sources:
+            return self._tools
+        if self._held is None:
+            for source in self.sources:
+                await run_stack.enter_async_context(source)
+        listed = [await source.list_tools() for source in self.sources]
+        if [id(each) for each in listed] != self._listed:
+            self._tools = self._build(Toolset(self.toolset, *(t for each in listed for t in each)))
+            self._listed = [id(each) for each in listed]
+        return self._tools
+
+    def _build(self, toolset: Toolset) -> RunTools:
+        return RunTools.build(toolset, self._output, self._profile.max_tools, self._profile.name)
+
+
+def split_sources(items: Sequence[Any]) -> tuple[list[Any], list[ToolSource]]:
+    """``tools=`` items: those a ``Toolset`` takes, and tool sources."""
+    static: list[Any] = []
+    sources: list[ToolSource] = []
+    for item in items:
+        (sources if isinstance(item, ToolSource) else static).append(item)
+    return static, sources

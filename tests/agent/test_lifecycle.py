@@ -1,0 +1,166 @@
+"""Long-lived agents: one connection pool per agent and event loop, reused run after run (async and
+``run_sync``), closed by ``async with`` / ``aclose``; a user's own client is never closed; an agent never
+closed leaks nothing and warns about nothing. TCP connections are counted on the server side, over real
+loopback sockets (the client port of each request the simulator receives)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from agentkit import Agent, DeepSeekClient, tool
+from agentkit.sim import SIM_API_KEY, Reply, Simulator, serve
+
+
+@tool
+def lookup(key: str) -> str:
+    """Look a key up."""
+    return f"value of {key}"
+
+
+class CountingSimulator(Simulator):
+    """The simulator, noting the client port (one per TCP connection) of every request it serves."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ports: list[int] = []
+        app = self.app
+
+        async def counting(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope.get("client"):
+                self.ports.append(scope["client"][1])
+            await app(scope, receive, send)
+
+        self.app = counting  # type: ignore[assignment]
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[CountingSimulator, str]]:
+    sim = CountingSimulator(era="deepseek-v4")
+    with serve(sim) as base_url:
+        yield sim, base_url
+
+
+def on(base_url: str, **kwargs: Any) -> Agent[Any, Any]:
+    return Agent(model="deepseek-v4-flash", tools=[lookup], base_url=base_url, api_key=SIM_API_KEY, **kwargs)
+
+
+def script_runs(sim: Simulator, runs: int) -> None:
+    for _ in range(runs):
+        sim.script(Reply(tool_calls=[("lookup", {"key": "a"})]), Reply(content="a is known."))
+
+
+@pytest.mark.anyio
+async def test_sequential_runs_share_connections(served: tuple[CountingSimulator, str]) -> None:
+    sim, base_url = served
+    script_runs(sim, 5)
+    async with on(base_url) as agent:
+        for _ in range(5):
+            assert (await agent.run("Look up a.")).output == "a is known."
+    assert len(sim.ports) == 10  # 5 runs of 2 requests
+    assert len(set(sim.ports)) <= 2
+
+
+def test_sequential_run_sync_calls_share_connections(served: tuple[CountingSimulator, str]) -> None:
+    sim, base_url = served
+    script_runs(sim, 5)
+    agent = on(base_url)
+    for _ in range(5):
+        assert agent.run_sync("Look up a.").output == "a is known."
+    assert len(sim.ports) == 10
+    assert len(set(sim.ports)) <= 2
+
+
+@pytest.mark.anyio
+async def test_aclose_closes_the_pool_and_twice_is_harmless(served: tuple[CountingSimulator, str]) -> None:
+    sim, base_url = served
+    script_runs(sim, 2)
+    agent = on(base_url)
+    await agent.run("Look up a.")
+    await agent.aclose()
+    await agent.aclose()
+    await agent.run("Look up a.")  # a closed agent opens a new pool when used again
+    await agent.aclose()
+    assert len(set(sim.ports)) == 2  # the first connection was closed, not reused
+
+
+@pytest.mark.anyio
+async def test_a_users_http_client_is_used_as_given_and_never_closed(
+    served: tuple[CountingSimulator, str],
+) -> None:
+    sim, base_url = served
+    script_runs(sim, 2)
+    async with httpx.AsyncClient() as http:
+        async with on(base_url, http_client=http) as agent:
+            await agent.run("Look up a.")
+        assert not http.is_closed
+        async with on(
+            base_url, client=DeepSeekClient(api_key=SIM_API_KEY, base_url=base_url, http_client=http)
+        ) as a:
+            await a.run("Look up a.")
+        assert not http.is_closed
+    assert len(set(sim.ports)) == 1
+
+
+def test_each_event_loop_gets_its_own_pool(served: tuple[CountingSimulator, str]) -> None:
+    """Connections never cross loops: three ``anyio.run`` calls, three connections; and the clients of
+    loops that have ended are dropped rather than kept for ever."""
+    sim, base_url = served
+    script_runs(sim, 3)
+    agent = on(base_url)
+    for backend in ("asyncio", "trio", "asyncio"):
+        anyio.run(agent.run, "Look up a.", backend=backend)
+    assert len(set(sim.ports)) == 3
+    assert len(agent._pool._clients) == 1  # only the last loop's, which ended when it is next used
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, warnings
+    warnings.simplefilter("error")
+    from agentkit import Agent
+    from agentkit.sim import SIM_API_KEY, Reply, Simulator, serve
+
+    sim = Simulator(era="deepseek-v4")
+    with serve(sim) as url:
+        sim.script(Reply(content="one"), Reply(content="two"))
+        agent = Agent(model="deepseek-v4-flash", base_url=url, api_key=SIM_API_KEY)
+        print(agent.run_sync("1").output, agent.run_sync("2").output)
+    """
+)
+
+
+def test_an_agent_never_closed_neither_warns_nor_fails_at_exit(tmp_path: Any) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "one two\n"
+    assert done.stderr == ""
+
+
+@pytest.mark.anyio
+async def test_run_sync_inside_a_running_loop_uses_the_background_loop(
+    served: tuple[CountingSimulator, str],
+) -> None:
+    sim, base_url = served
+    script_runs(sim, 2)
+    agent = on(base_url)
+    first = await anyio.to_thread.run_sync(agent.run_sync, "Look up a.")
+    second = agent.run_sync("Look up a.")  # blocks this loop's thread, but never nests a loop
+    assert first.output == second.output == "a is known."
+    assert len(set(sim.ports)) == 1

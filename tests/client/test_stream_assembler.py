@@ -72,3 +72,9 @@ def test_a_tool_call_whose_fragments_never_carry_an_id_gets_an_empty_one() -> No
     (call,) = assemble(chunk({"tool_calls": [fragment]}, "tool_calls")).choices[0].message.tool_calls or []
     assert (call.id, call.type, call.function.name) == ("", "function", "get_date")
     assert call.function.arguments == "{}"
+
+
+def test_a_tool_call_whose_fragments_never_carry_a_name_gets_an_empty_one() -> None:
+    fragments = [{"index": 0, "id": "call_0", "function": {"arguments": "{}"}}, {"index": 0, "function": {}}]
+    (call,) = assemble(chunk({"tool_calls": fragments}, "tool_calls")).choices[0].message.tool_calls or []
+    assert (call.id, call.function.name, call.function.arguments) == ("call_0", "", "{}")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
 import pytest
 from pydantic import BaseModel
 
-from agentkit import RunContext, RunDone, ToolResult, tool
+from agentkit import Hook, RunContext, RunDone, RunInfo, StreamEvent, ToolCallInfo, ToolResult, tool
 from agentkit.sim import Reply, Simulator
 
 from .conftest import AgentFactory
@@ -191,3 +192,78 @@ async def test_tool_threads_bound_blocking_tools_with_a_timeout_too(
     results, _ = await answers(make_agent(tools=[blocking], tool_threads=1))
     assert [r.content for r in results] == ["0", "1", "2"]
     assert peak == 1
+
+
+class Recorder(Hook):
+    """Sees every tool call of the runs it is given to; may answer some itself."""
+
+    def __init__(self, answer: dict[str, str] | None = None, approve: bool | None = None) -> None:
+        self.calls: list[tuple[str, str, str | None, str | None]] = []
+        self.parents: list[RunInfo | None] = []
+        self.answer, self.approve = answer or {}, approve
+
+    def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+        self.parents.append(run.parent)
+        return events
+
+    async def wrap_tool_call(
+        self, call: ToolCallInfo, proceed: Callable[[], Awaitable[ToolResult]]
+    ) -> ToolResult:
+        name = call.call["function"]["name"]
+        self.calls.append((call.call["id"], name, call.tool.name if call.tool else None, call.run.prompt))
+        call.approval = self.approve
+        if name in self.answer:
+            return ToolResult(call.call["id"], name, self.answer[name])
+        return await proceed()
+
+
+@pytest.mark.anyio
+async def test_hooks_see_each_call_and_may_answer_or_approve_it(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
+    sim.script(
+        Reply(tool_calls=[("double", {"x": 4}), ("boom", {}), ("erase", {"path": "b.txt"}), ("nope", {})]),
+        Reply(content="done"),
+    )
+    hook = Recorder(answer={"boom": "answered by the hook"}, approve=True)
+    asked: list[str] = []
+    agent = make_agent(
+        tools=[double, boom, erase], hooks=[hook], approve=lambda name, args: asked.append(name)
+    )
+    results, ids = await answers(agent, "Do it")
+    assert sorted(hook.calls, key=lambda c: ids.index(c[0])) == [  # calls run concurrently
+        (ids[0], "double", "double", "Do it"),
+        (ids[1], "boom", "boom", "Do it"),
+        (ids[2], "erase", "erase", "Do it"),
+        (ids[3], "nope", None, "Do it"),
+    ]
+    assert [r.content.splitlines()[0] for r in results] == [
+        "8",
+        "answered by the hook",
+        "erased b.txt",  # approved by the hook: the approve callback was not asked
+        "Error: there is no tool named 'nope'. Available tools: double, boom, erase.",
+    ]
+    assert asked == []
+
+
+@pytest.mark.anyio
+async def test_a_run_started_by_a_tool_is_the_child_of_the_calling_run(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
+    hook = Recorder()
+    inner = make_agent(hooks=[hook])
+
+    @tool
+    async def delegate(task: str) -> str:
+        """Hand a task to another agent."""
+        return (await inner.run(task)).output
+
+    sim.script(
+        Reply(tool_calls=[("delegate", {"task": "sub task"})]), Reply(content="inner"), Reply(content="done")
+    )
+    outer = make_agent(tools=[delegate], hooks=[hook])
+    result = await outer.run("main task")
+    assert [m["content"] for m in result.messages if m["role"] == "tool"] == ["inner"]
+    outer_run, inner_parent = hook.parents
+    assert outer_run is None
+    assert inner_parent is not None and inner_parent.prompt == "main task" and inner_parent.agent is outer

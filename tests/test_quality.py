@@ -54,7 +54,8 @@ def test_type_checkers_find_the_installed_package_from_anywhere(tmp_path: Path) 
     (an editable install in strict mode: a link tree, not an import hook that type checkers cannot read),
     ready tools (mapped from tools/ to agentkit.tools) included."""
     program = tmp_path / "app.py"
-    program.write_text(USER_PROGRAM + "import agentkit.tools.math\nreveal_type(agentkit.tools.math.toolset)\n")
+    ready = "import agentkit.tools.math\nreveal_type(agentkit.tools.math.toolset)\n"
+    program.write_text(USER_PROGRAM + ready)
     command = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(program)]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, (

@@ -54,6 +54,15 @@ async def test_v3_2_drops_the_earlier_turn_whatever_the_parity_of_the_last_user_
 
 
 @pytest.mark.anyio
+async def test_v3_2_drops_the_reasoning_of_an_opening_greeting() -> None:
+    sim = Simulator(era="deepseek-v3.2")
+    sim.script(Reply(reasoning="r2", content="Sunny."))
+    history = [{"role": "assistant", "content": "Hello! Ask me anything.", "reasoning_content": "greet"}]
+    await make(sim, "deepseek-reasoner", profile="deepseek-v3.2").run("Weather in Oslo?", history=history)
+    assert assistants(sim.requests[0].json) == [{"role": "assistant", "content": "Hello! Ask me anything."}]
+
+
+@pytest.mark.anyio
 async def test_v3_2_continuing_a_history_with_no_user_message_keeps_its_tool_loop() -> None:
     sim = Simulator(era="deepseek-v3.2")
     sim.script(Reply(reasoning="r2", content="Sunny."))

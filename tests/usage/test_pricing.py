@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import time as time_module
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
@@ -95,8 +96,21 @@ def test_timezones_are_converted_to_utc() -> None:
 
 
 def test_naive_datetimes_are_refused() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
+    message = "price_at needs a timezone-aware datetime, e.g. datetime.now(timezone.utc)"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         PRICES["deepseek-flash"].price_at(datetime(2026, 9, 1, 7))
+
+
+@pytest.mark.skipif(not hasattr(time_module, "tzset"), reason="time.tzset is Unix only")
+def test_prices_do_not_depend_on_the_machines_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time_module.tzset()
+    try:
+        assert PRICES["deepseek-flash"].price_at(datetime(2026, 8, 17, 9, 30, tzinfo=BEIJING)) == FLASH_PEAK
+        assert PRICES["deepseek-flash"].price_at(at("2026-08-17T05:00")) == FLASH_OFF  # 13:00 in Shanghai
+    finally:
+        monkeypatch.undo()
+        time_module.tzset()
 
 
 def test_cost_peak_vs_off_peak_same_usage() -> None:

@@ -13,6 +13,7 @@ from inline_snapshot import snapshot
 from pydantic import Field, WithJsonSchema
 
 from agentkit import RunContext, ToolDefinitionError, tool
+from agentkit._schema import normalize
 
 
 def parameters(function: Any) -> Any:
@@ -224,3 +225,44 @@ def test_a_schema_the_type_brings_is_normalised_at_every_depth() -> None:
             "x-unit": "cm",
         }
     )
+
+
+def test_a_tool_described_by_its_whole_model_validates_with_that_model() -> None:
+    """A ``Field`` default sends the schema through pydantic's whole-model path; arguments then validate
+    with the model built there."""
+
+    def f(x: int = Field(3, description="X."), y=None) -> int:
+        return x
+
+    made = tool(f)
+    assert made.schema["function"]["parameters"]["properties"] == {
+        "x": {"type": "integer", "description": "X.", "default": 3},
+        "y": {"default": None},  # no annotation: any JSON value
+    }
+    assert made.parse_arguments('{"x": 5}') == {"x": 5, "y": None}
+    assert made.parse_arguments('{"y": [1]}') == {"x": 3, "y": [1]}
+
+
+def test_an_unannotated_parameter_takes_any_json_value() -> None:
+    def f(x, y: int = 0):
+        return x
+
+    made = tool(f)
+    properties = made.schema["function"]["parameters"]["properties"]
+    assert properties == {"x": {}, "y": {"type": "integer", "default": 0}}
+    assert made.parse_arguments('{"x": {"any": ["thing"]}}') == {"x": {"any": ["thing"]}, "y": 0}
+
+
+def test_normalize_orders_definitions_and_walks_schema_lists() -> None:
+    raw = {
+        "definitions": {"b": {"title": "B", "type": "string"}, "a": {"type": "integer"}},
+        "$def": {"d": {"type": "null"}, "c": {"type": "boolean"}},
+        "anyOf": [True, {"title": "T", "type": "string"}],
+        "type": "object",
+    }
+    normal = normalize(raw)
+    assert list(normal) == ["type", "anyOf", "$def", "definitions"]
+    assert list(normal["definitions"]) == ["a", "b"] and list(normal["$def"]) == ["c", "d"]
+    assert normal["definitions"]["b"] == {"type": "string"}
+    assert normal["anyOf"] == [True, {"type": "string"}]
+    assert raw["anyOf"][1] == {"title": "T", "type": "string"}  # a copy: the input is untouched

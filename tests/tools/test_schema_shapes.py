@@ -266,3 +266,46 @@ def test_normalize_orders_definitions_and_walks_schema_lists() -> None:
     assert normal["definitions"]["b"] == {"type": "string"}
     assert normal["anyOf"] == [True, {"type": "string"}]
     assert raw["anyOf"][1] == {"title": "T", "type": "string"}  # a copy: the input is untouched
+
+
+def test_a_bound_method_is_described_without_self() -> None:
+    class Notes:
+        def lookup(self, key: str) -> str:
+            """Look up a note.
+
+            Args:
+                key: The note's key.
+            """
+            return key
+
+    made = tool(Notes().lookup)
+    assert made.schema["function"] == snapshot(
+        {
+            "name": "lookup",
+            "description": "Look up a note.",
+            "parameters": {
+                "type": "object",
+                "properties": {"key": {"type": "string", "description": "The note's key."}},
+                "required": ["key"],
+                "additionalProperties": False,
+            },
+        }
+    )
+    assert made("k") == "k"
+
+
+def test_a_module_with_its_own_run_context_class_keeps_it() -> None:
+    """Only agentkit's ``RunContext`` is the context; a user's class of the same name is a parameter."""
+    namespace: dict[str, Any] = {}
+    exec(
+        "from __future__ import annotations\n"
+        "from pydantic import BaseModel\n"
+        "class RunContext(BaseModel):\n"
+        "    id: int\n"
+        "def resume(ctx: RunContext, note: str) -> str:\n"
+        "    return note\n",
+        namespace,
+    )
+    made = tool(namespace["resume"])
+    assert not made.takes_context
+    assert list(made.schema["function"]["parameters"]["properties"]) == ["ctx", "note"]

@@ -242,6 +242,11 @@ def test_a_tool_described_by_its_whole_model_validates_with_that_model() -> None
     assert made.parse_arguments('{"x": 5}') == {"x": 5, "y": None}
     assert made.parse_arguments('{"y": [1]}') == {"x": 3, "y": [1]}
 
+    def g(query: str, limit: int = Field(3, ge=1)) -> str:
+        return query
+
+    assert tool(g).parse_arguments('{"query": "q"}') == {"query": "q", "limit": 3}
+
 
 def test_an_unannotated_parameter_takes_any_json_value() -> None:
     def f(x, y: int = 0):

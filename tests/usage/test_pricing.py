@@ -106,8 +106,9 @@ def test_prices_do_not_depend_on_the_machines_time_zone(monkeypatch: pytest.Monk
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     time_module.tzset()
     try:
-        assert PRICES["deepseek-flash"].price_at(datetime(2026, 8, 17, 9, 30, tzinfo=BEIJING)) == FLASH_PEAK
-        assert PRICES["deepseek-flash"].price_at(at("2026-08-17T05:00")) == FLASH_OFF  # 13:00 in Shanghai
+        # UTC 02:00 Monday is peak (10:00 in Shanghai is not); UTC 23:00 is off-peak (07:00 there is not)
+        assert PRICES["deepseek-flash"].price_at(at("2026-08-17T02:00")) == FLASH_PEAK
+        assert PRICES["deepseek-flash"].price_at(datetime(2026, 8, 18, 7, tzinfo=BEIJING)) == FLASH_OFF
     finally:
         monkeypatch.undo()
         time_module.tzset()

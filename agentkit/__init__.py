@@ -12,6 +12,10 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
     from ._agent import Agent as Agent
+    from ._approvals import (
+        ApprovalRequest as ApprovalRequest,
+        Denied as Denied,
+    )
     from ._client import DeepSeekClient as DeepSeekClient
     from ._context import RunContext as RunContext
     from ._errors import (
@@ -24,10 +28,12 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         AuthenticationError as AuthenticationError,
         BadRequestError as BadRequestError,
         EmptyResponseError as EmptyResponseError,
+        GuardrailTripped as GuardrailTripped,
         InferenceInterruptedError as InferenceInterruptedError,
         InsufficientBalanceError as InsufficientBalanceError,
         InvalidParametersError as InvalidParametersError,
         MaxTurnsExceeded as MaxTurnsExceeded,
+        ModelRetry as ModelRetry,
         OutputValidationError as OutputValidationError,
         RateLimitError as RateLimitError,
         RunError as RunError,
@@ -44,16 +50,18 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
     )
     from ._events import (
         ModelResponseDone as ModelResponseDone,
+        PartialOutput as PartialOutput,
         ReasoningDelta as ReasoningDelta,
         ResponseRestarted as ResponseRestarted,
         RunDone as RunDone,
         StreamEvent as StreamEvent,
+        SubAgentEvent as SubAgentEvent,
         TextDelta as TextDelta,
         ToolArgumentsDelta as ToolArgumentsDelta,
         ToolCallStarted as ToolCallStarted,
         ToolResult as ToolResult,
     )
-    from ._history import ReplayContext as ReplayContext
+    from ._fallback import Fallback as Fallback
     from ._hooks import (
         Hook as Hook,
         ModelRequestInfo as ModelRequestInfo,
@@ -69,6 +77,8 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         get_profile as get_profile,
         register_profile as register_profile,
     )
+    from ._replay import ReplayContext as ReplayContext
+    from ._retry import RetryPolicy as RetryPolicy
     from ._run import RunResult as RunResult
     from ._runtools import ToolSource as ToolSource
     from ._session import (
@@ -86,9 +96,16 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         RunUsage as RunUsage,
         UsageLimits as UsageLimits,
     )
+    from .otel import (
+        instrument as instrument,
+        uninstrument as uninstrument,
+    )
 
 _EXPORTS: dict[str, str] = {
     "Agent": "_agent",
+    "ApprovalRequest": "_approvals",
+    "Denied": "_approvals",
+    "Fallback": "_fallback",
     "RunResult": "_run",
     "DeepSeekClient": "_client",
     "RunContext": "_context",
@@ -98,7 +115,8 @@ _EXPORTS: dict[str, str] = {
     "Profile": "_profiles",
     "get_profile": "_profiles",
     "register_profile": "_profiles",
-    "ReplayContext": "_history",
+    "ReplayContext": "_replay",
+    "RetryPolicy": "_retry",
     "Hook": "_hooks",
     "ModelRequestInfo": "_hooks",
     "RunInfo": "_hooks",
@@ -112,13 +130,17 @@ _EXPORTS: dict[str, str] = {
     "Toolset": "_toolset",
     "RunUsage": "_usage",
     "UsageLimits": "_usage",
+    "instrument": "otel",  # extra "otel": imported on first use only
+    "uninstrument": "otel",
     **dict.fromkeys(
         [
             "ModelResponseDone",
+            "PartialOutput",
             "ReasoningDelta",
             "ResponseRestarted",
             "RunDone",
             "StreamEvent",
+            "SubAgentEvent",
             "TextDelta",
             "ToolArgumentsDelta",
             "ToolCallStarted",
@@ -137,10 +159,12 @@ _EXPORTS: dict[str, str] = {
             "AuthenticationError",
             "BadRequestError",
             "EmptyResponseError",
+            "GuardrailTripped",
             "InferenceInterruptedError",
             "InsufficientBalanceError",
             "InvalidParametersError",
             "MaxTurnsExceeded",
+            "ModelRetry",
             "OutputValidationError",
             "RateLimitError",
             "RunError",
@@ -159,7 +183,9 @@ _EXPORTS: dict[str, str] = {
     ),
 }
 
-__all__ = sorted(_EXPORTS)
+_FROM_EXTRAS = {"instrument", "uninstrument"}
+__all__ = sorted(set(_EXPORTS) - _FROM_EXTRAS)
+"""What ``from agentkit import *`` takes: not the names that need an extra, which may not be installed."""
 
 
 def __getattr__(name: str) -> Any:
@@ -172,4 +198,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return sorted(_EXPORTS)

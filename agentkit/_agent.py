@@ -17,44 +17,35 @@ nothing finished. ``run`` and ``run_sync`` drain the same generator that ``run_s
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import AbstractContextManager, AsyncExitStack
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Union
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import anyio
 import httpx
 from typing_extensions import Unpack
 
+from ._approvals import take_up
 from ._client import DeepSeekClient, Secret
 from ._context import DepsT, RunContext
-from ._errors import (
-    MaxTurnsExceeded,
-    OutputValidationError,
-    UserError,
-)
-from ._events import ModelResponseDone, RunDone, StreamEvent, stream_response
-from ._hooks import (
-    CURRENT_RUN,
-    Hook,
-    ModelRequestInfo,
-    ResponseItem,
-    RunInfo,
-    active_hooks,
-    chain_request,
-    chain_run,
-    closing,
-)
+from ._conversation import Instructions, led_by, system_prompt
+from ._errors import MaxTurnsExceeded, OutputValidationError, UserError
+from ._events import ModelResponseDone, RunDone, StreamEvent
+from ._fallback import Fallback, Models
+from ._guardrails import InputGuardrail, OutputGuardrail, check_input, check_output
+from ._hooks import CURRENT_RUN, Hook, ResponseItem, RunInfo, active_hooks, chain_run, closing
 from ._messages import assistant_message, joined
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
+from ._override import Overrides, effective, override
+from ._partial import partial_outputs
 from ._pool import SYNC_LOOP, ClientPool
 from ._profiles import Profile, get_profile
-from ._request import RequestPlan
 from ._run import OutputT, RetryBudget, RunOptions, RunResult, RunState
 from ._runtools import RunTools, ToolCatalog, ToolSource, split_sources
-from ._settings import ModelSettings, merge_settings
+from ._settings import ModelSettings
+from ._subagent import agent_tool
 from ._toolcalls import Approve, FinalOutput, ToolCallRunner, ToolStep, tool_message
 from ._toolset import Toolset
 from ._usage import RunUsage, UsageLimits
@@ -62,10 +53,7 @@ from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
     from ._tool import Tool
-    from ._wire import ChatRequest
 
-Instructions = Union[str, Callable[[RunContext[Any]], "str | Awaitable[str]"], None]  # noqa: UP007
-"""Text, or a function of the run's ``RunContext`` (sync or async) called once when a run starts."""
 
 
 class Agent(Generic[DepsT, OutputT]):
@@ -74,6 +62,21 @@ class Agent(Generic[DepsT, OutputT]):
     An agent is meant to live as long as the application: it keeps one HTTP connection pool per event
     loop for all its runs. ``async with agent:`` (or ``await agent.aclose()``) closes it, and holds its
     tool sources (MCP servers) open across runs; an agent never closed leaks nothing.
+
+    Attributes (read them; build a new agent to change them):
+        model: The model name sent with every request.
+        name: The agent's name in traces and in a parent's events when it is used as a tool.
+        toolset: Its own tools (a tool source's are listed when a run starts).
+        instructions: Text, or a function of the ``RunContext`` called once per run.
+        output: The ``output_type`` as a spec (``output.is_text`` for plain text).
+        max_turns: Model requests per run before ``MaxTurnsExceeded``.
+        settings: Model settings sent with every request (a run's ``settings=`` override them).
+        profile: The model profile: reasoning replay, limits, prices (chosen from the model name).
+        usage_limits, approve: Defaults for the run options of the same names.
+        tool_retries, output_retries: Failed calls per tool, invalid final answers, per run.
+        tool_timeout, tool_threads: Seconds per tool call; worker threads for blocking tools.
+        length_continuations, end_strategy: See ``__init__``.
+        hooks: Wrappers of each run, model request and tool call (``Hook``).
     """
 
     def __init__(
@@ -92,7 +95,10 @@ class Agent(Generic[DepsT, OutputT]):
         http_client: httpx.AsyncClient | None = None,
         client: DeepSeekClient | None = None,
         usage_limits: UsageLimits | None = None,
-        approve: Approve | None = None,
+        approve: Approve | Literal["defer"] | None = None,
+        fallback_models: Sequence[str | Fallback] = (),
+        input_guardrails: Sequence[InputGuardrail] = (),
+        output_guardrails: Sequence[OutputGuardrail] = (),
         tool_retries: int = 2,
         output_retries: int = 2,
         tool_timeout: float | None = None,
@@ -108,7 +114,8 @@ class Agent(Generic[DepsT, OutputT]):
         ``max_turns`` or a retry budget runs out, ask once more without tools instead of raising;
         ``client``: a configured ``DeepSeekClient`` (retries, timeouts) to use instead of ``api_key``,
         ``base_url`` and ``http_client``; ``deps_type``: never read, it only tells type checkers what
-        ``deps`` the tools' ``RunContext`` carries."""
+        ``deps`` the tools' ``RunContext`` carries. ``approve="defer"``, ``fallback_models`` and the
+        guardrails: see ``_approvals``, ``_fallback`` and ``_guardrails``."""
         self.model = model
         self.name = name
         static, sources = ([tools], []) if isinstance(tools, Toolset) else split_sources(tools)
@@ -120,6 +127,8 @@ class Agent(Generic[DepsT, OutputT]):
         self.profile = get_profile(profile if profile is not None else model)
         self.usage_limits = usage_limits
         self.approve = approve
+        self.fallback_models = [Fallback.of(each) for each in fallback_models]
+        self.input_guardrails, self.output_guardrails = tuple(input_guardrails), tuple(output_guardrails)
         self.tool_retries, self.output_retries = tool_retries, output_retries
         self.tool_timeout, self.tool_threads = tool_timeout, tool_threads
         self.length_continuations, self.end_strategy = length_continuations, end_strategy
@@ -128,10 +137,9 @@ class Agent(Generic[DepsT, OutputT]):
         self._base_url, self._http_client = base_url, http_client
         self._shared_client = client
         """A client given by the user (or made once for their ``http_client``), shared by every run."""
-        self._pool = ClientPool(self._new_client)
+        self._pool = ClientPool(self._new_client, self._users_client)
         self._catalog = ToolCatalog(self.toolset, sources, self.output, self.profile)
         self._budget = RetryBudget(tool_retries, output_retries, end_strategy)
-        self._base_plan: tuple[RunTools, RequestPlan] | None = None
 
     # ------------------------------------------------------------------ lifetime
 
@@ -152,13 +160,16 @@ class Agent(Generic[DepsT, OutputT]):
         await self._catalog.release()
 
     def _new_client(self) -> DeepSeekClient:
-        if self._shared_client is not None:
-            return self._shared_client
         key = None if self._api_key is None else self._api_key.value
-        client = DeepSeekClient(api_key=key, base_url=self._base_url, http_client=self._http_client)
-        if self._http_client is not None:  # one client for the user's pool, whatever the loop
-            self._shared_client = client
-        return client
+        return DeepSeekClient(api_key=key, base_url=self._base_url)
+
+    def _users_client(self) -> DeepSeekClient | None:
+        """The user's ``client``, or one made once around their ``http_client``: never closed by us."""
+        if self._shared_client is None and self._http_client is not None:
+            key = None if self._api_key is None else self._api_key.value
+            http = self._http_client
+            self._shared_client = DeepSeekClient(api_key=key, base_url=self._base_url, http_client=http)
+        return self._shared_client
 
     # ------------------------------------------------------------------ entry points
 
@@ -186,13 +197,22 @@ class Agent(Generic[DepsT, OutputT]):
         """
         return SYNC_LOOP.run(partial(self.run, prompt, **options))
 
+    def as_tool(self, name: str | None = None, description: str | None = None) -> Tool:
+        """This agent as a tool of another, run on the caller's connection and ``deps`` (``_subagent``)."""
+        return agent_tool(self, name, description)
+
+    def override(self, **changes: Unpack[Overrides]) -> AbstractContextManager[None]:
+        """``with agent.override(model=...):`` for the runs started inside (``_override``)."""
+        return override(self, **changes)
+
     # ------------------------------------------------------------------ the loop
 
     def _events(self, prompt: str | None, options: RunOptions, *, stream: bool) -> AsyncIterator[StreamEvent]:
-        hooks = active_hooks(self.hooks)
+        agent = effective(self)  # the agent as an ``override`` in this context changes it
+        hooks = active_hooks(agent.hooks)
         deps, parent = options.get("deps"), CURRENT_RUN.get()
-        info = RunInfo(self, self.model, self.profile, prompt, stream, deps, [], RunUsage(), parent)
-        events = self._loop(prompt, options, info, hooks)
+        info = RunInfo(agent, agent.model, agent.profile, prompt, stream, deps, [], RunUsage(), parent)
+        events = agent._loop(prompt, options, info, hooks)
         return chain_run(hooks, info, events) if hooks else events
 
     async def _loop(
@@ -205,35 +225,42 @@ class Agent(Generic[DepsT, OutputT]):
             # 1. The tools (tool sources listed), the conversation so far, then instructions and prompt.
             tools = await self._catalog.for_run(sources)
             tools.check_approval(approve)
-            plan = self._plan(options.get("settings"), tools)
             client = self._pool.get()
+            models = Models.build(self, tools, client, options.get("settings"))  # its own, then fallbacks
             run = await self._start(prompt, options, info, client, tools)
             limiter = anyio.CapacityLimiter(self.tool_threads) if tools.threads_needed else None
             context = partial(self._context, run, options.get("deps"), client)
-            runner = ToolCallRunner(tools.toolset, context, limiter, approve, self.tool_timeout, info, hooks)
+            runner = ToolCallRunner(tools.toolset, context, limiter, approve, self.tool_timeout, info, hooks,
+                                    options.get("decisions") or {})
             with run.errors_carry_state():
+                resumed = run.waiting  # tool calls of an earlier run that waited for approval go first
                 while True:
                     # 2. Limits, then one model request (its deltas streamed as they come).
-                    self._check_limits(run, limits)
-                    request = self._next_request(run, plan, tools)
-                    async with closing(self._respond(client, request, info, hooks)) as items:
-                        async for item in items:  # closed at once if the caller stops reading
-                            if isinstance(item, ChatCompletion):
-                                completion = item
-                            else:
-                                yield item
-                    run.count(completion)
-                    message = assistant_message(completion)
-                    finish_reason = completion.choices[0].finish_reason
-                    if stream:
-                        yield ModelResponseDone(message, completion.usage, finish_reason)
+                    if resumed is not None:
+                        message, resumed = resumed, None
+                    else:
+                        self._check_limits(run, limits)
+                        async with closing(self._respond(run, models, tools, info, hooks)) as items:
+                            async for item in items:  # closed at once if the caller stops reading
+                                if isinstance(item, ChatCompletion):
+                                    completion = item
+                                else:
+                                    yield item
+                        run.count(completion, models.answered)
+                        message = assistant_message(completion)
+                        finish_reason = completion.choices[0].finish_reason
+                        if stream:
+                            yield ModelResponseDone(message, completion.usage, finish_reason)
 
-                    # 3. Tool calls: answer every one, then append the message and answers as one step.
+                    # 3. Tool calls: answer every one (or stop for approvals), then commit them as one step.
                     if "tool_calls" in message:
                         step = await self._run_tool_calls(run, runner, message, tools)
-                        for answer in step.answers() if stream else ():
-                            yield answer
-                        if step.final is not None:
+                        for event in [*info.take_relayed(), *step.answers()] if stream else ():
+                            yield event
+                        if step.waiting:  # a person decides; a later run goes on (``_approvals``)
+                            yield RunDone(run.result(None, step.waiting))
+                            return
+                        if step.final is not None and await self._accepted(run, step.final.value, context):
                             yield RunDone(run.result(step.final.value))
                             return
                         self._budget.charge_tool_failures(run, step.answers(), tools)
@@ -246,7 +273,7 @@ class Agent(Generic[DepsT, OutputT]):
                     if run.cut_answer:
                         message, run.cut_answer = joined([*run.cut_answer, message]), []
                     final = await self._validate(run, message, tools)
-                    if final is not None:
+                    if final is not None and await self._accepted(run, final.value, context):
                         yield RunDone(run.result(final.value))
                         return
 
@@ -263,18 +290,16 @@ class Agent(Generic[DepsT, OutputT]):
                 raise UserError("pass history= or session=, not both")
             history = await session.load()
         conversation = list(history or ())
-        run = RunState(
-            info.messages, session, self.profile.pricing_for(self.model), usage=info.usage
-        )
-        system = await self._system_prompt(run, options.get("deps"), client, tools)
-        if system:
-            conversation = [m for m in conversation if m.get("role") != "system"]
-            run.messages.append({"role": "system", "content": system})
-        run.messages.extend(conversation)
+        run = RunState(info.messages, session, usage=info.usage)
+        context = partial(self._context, run, options.get("deps"), client)
+        system = await system_prompt(self.instructions, self.output, tools, context)
+        run.messages.extend(led_by(system, conversation))
         run.start = len(run.messages)
+        await check_input(self.input_guardrails, run, context, prompt)
+        await take_up(run, prompt, options.get("decisions") or {})  # tool calls waiting for approval
         if prompt is not None:
             run.add_prompt({"role": "user", "content": prompt})
-        elif not conversation or conversation[-1]["role"] == "assistant":
+        elif run.waiting is None and (not conversation or conversation[-1]["role"] == "assistant"):
             raise UserError(
                 "nothing to answer: give a prompt, or history that ends with a user or tool message"
             )
@@ -283,8 +308,8 @@ class Agent(Generic[DepsT, OutputT]):
     def _check_limits(self, run: RunState, limits: UsageLimits | None) -> None:
         """Raise before a request that would go over a limit; at ``max_turns`` with
         ``end_strategy="final_answer"``, allow one more request, without tools."""
-        if run.usage.requests >= self.max_turns:
-            if self.end_strategy == "error" or run.usage.requests > self.max_turns:
+        if run.turns >= self.max_turns:
+            if self.end_strategy == "error" or run.turns > self.max_turns:
                 raise MaxTurnsExceeded(
                     f"the run reached max_turns={self.max_turns} model requests without a final answer"
                 )
@@ -292,34 +317,33 @@ class Agent(Generic[DepsT, OutputT]):
         if limits is not None:
             limits.check_before_request(run.usage)
 
-    def _next_request(self, run: RunState, plan: RequestPlan, tools: RunTools) -> ChatRequest:
-        """The conversation as a request; a cut answer goes last, as the prefix the model continues."""
+    def _respond(
+        self, run: RunState, models: Models, tools: RunTools, info: RunInfo, hooks: tuple[Hook, ...]
+    ) -> AsyncIterator[ResponseItem]:
+        """One response to the conversation (a cut answer last, as the prefix to continue), from a fallback
+        if need be (``_fallback``): its events when streamed (with partial outputs), then the completion."""
         history = run.messages
         if run.cut_answer:
             history = [*run.messages, {**joined(run.cut_answer), "prefix": True}]
         overrides = {"tool_choice": "none"} if run.final_only and tools.definitions else None
-        return plan.request(history, overrides=overrides)
-
-    def _respond(
-        self, client: DeepSeekClient, request: ChatRequest, info: RunInfo, hooks: tuple[Hook, ...]
-    ) -> AsyncIterator[ResponseItem]:
-        """One model response through the run's hooks: its events when streamed, then the completion."""
-        proceed = partial(_respond, client, request, stream=info.stream)
-        if not hooks:
-            return proceed()
-        return chain_request(hooks, ModelRequestInfo(info, request, info.usage.requests + 1), proceed)
+        items = models.respond(history, overrides, info, hooks, run.turns + 1)
+        if info.stream and not self.output.is_text:
+            return partial_outputs(items, self.output, via_tool=tools.output_tool is not None)
+        return items
 
     async def _run_tool_calls(
         self, run: RunState, runner: ToolCallRunner, message: dict[str, Any], tools: RunTools
     ) -> ToolStep:
-        """Every call answered, and the response and its answers committed as one step."""
+        """Every call answered, and the response and its answers committed as one step (``_approvals``)."""
         step = ToolStep(message["tool_calls"])
-        run.usage.tool_calls += len(step.calls)
+        resumed = message is run.waiting
+        run.usage.tool_calls += 0 if resumed else len(step.calls)
         try:
             await runner.run_step(step, tools.output_tool)
         finally:  # the step is recorded whatever happened (cancellation too), one answer per call id
+            answers = [dict(tool_message(a)) for a in step.answers()]
             with anyio.CancelScope(shield=True):
-                await run.commit([message, *(dict(tool_message(a)) for a in step.answers())])
+                await run.commit(answers if resumed else [message, *answers])
         return step
 
     def _may_continue(self, run: RunState) -> bool:
@@ -345,51 +369,24 @@ class Agent(Generic[DepsT, OutputT]):
         await run.commit([message])
         return FinalOutput(output)
 
-    def _plan(self, run_settings: ModelSettings | None, tools: RunTools) -> RequestPlan:
-        """The run's fixed request part; the agent's own is built once per tool list and reused."""
-        if not run_settings and self._base_plan is not None and self._base_plan[0] is tools:
-            return self._base_plan[1]
-        settings = merge_settings(self.settings, run_settings)
-        json_mode = not self.output.is_text and not tools.toolset and self.profile.json_mode
-        plan = RequestPlan.build(self.model, self.profile, settings, tools.definitions, json_mode=json_mode)
-        if not run_settings:
-            self._base_plan = (tools, plan)
-        return plan
-
-    async def _system_prompt(self, run: RunState, deps: Any, client: DeepSeekClient, tools: RunTools) -> str:
-        """The instructions (a function of the run is called once, here) and the JSON-output
-        instruction that an ``output_type`` without tools needs."""
-        instructions = self.instructions
-        text = instructions if isinstance(instructions, str) else ""
-        if callable(instructions):
-            made = instructions(self._context(run, deps, client, "", ""))
-            text = await made if inspect.isawaitable(made) else made
-        if not self.output.is_text and not tools.definitions:
-            text = f"{text}\n\n{self.output.json_instructions()}" if text else self.output.json_instructions()
-        return text
+    async def _accepted(self, run: RunState, output: Any, context: Callable[[], RunContext[Any]]) -> bool:
+        """The output guardrails pass ``output``, or one's ``ModelRetry`` sends the answer back."""
+        problem = await check_output(self.output_guardrails, context, output)
+        if problem is not None:
+            self._budget.charge_output_failure(run, problem)
+            run.add_prompt({"role": "user", "content": problem})  # saved with its answer
+        return problem is None
 
     def _context(
-        self, run: RunState, deps: Any, client: DeepSeekClient, call_id: str, name: str
+        self, run: RunState, deps: Any, client: DeepSeekClient, call_id: str = "", name: str = ""
     ) -> RunContext[Any]:
         return RunContext(
             deps=deps,
             model=self.model,
             messages=run.messages,
             usage=run.usage,
-            turn=run.usage.requests,
+            turn=run.turns,
             tool_call_id=call_id,
             tool_name=name,
             client=client,
         )
-
-
-async def _respond(
-    client: DeepSeekClient, request: ChatRequest, *, stream: bool
-) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
-    """One model response: its events when streamed, then the ``ChatCompletion``."""
-    if not stream:
-        yield await client.chat(request)
-        return
-    async with aclosing(stream_response(client, request)) as items:
-        async for item in items:
-            yield item

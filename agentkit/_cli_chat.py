@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cli import API, _api, _notice_to, _one_line, approver, load_tools, make_agent, usage_line
+from ._cli import API, _api, _notice_to, _one_line, approver, load_tools, make_agent, usage_line, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,7 +62,7 @@ class TurnView:
         elif isinstance(event, ToolResult):
             self.pending.pop(event.tool_call_id, None)
             style = "red" if event.is_error else "dim"
-            content = " ".join(event.content.split())
+            content = visible(" ".join(event.content.split()))
             short = content if len(content) <= 200 else content[:199] + "…"
             self.console.print(f"  ↳ {event.name}: {short}", style=style, markup=False)
             if not self.pending:
@@ -79,8 +79,8 @@ class TurnView:
         for call in calls:
             function = call.get("function") or {}
             self.pending[call.get("id", "")] = function.get("name", "")
-            self.console.print(f"⚙ {function.get('name')}({function.get('arguments', '')})",
-                               style="cyan", markup=False)
+            shown = visible(f"{function.get('name')}({function.get('arguments', '')})")
+            self.console.print(f"⚙ {shown}", style="cyan", markup=False)
         if calls:
             self.status = self.console.status(f"running {len(calls)} tool call{'s' * (len(calls) != 1)}…")
             self.status.start()

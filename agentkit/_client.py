@@ -30,8 +30,10 @@ from ._errors import (
     raise_if_interrupted,
 )
 from ._retry import RetryPolicy, parse_retry_after
+from ._secret import BearerAuth, Secret, mask_payload, mask_text
 from ._sse import error_from_payload
 from ._stream import ChatStream, IdleGuard, StreamLink
+from ._transport import Transport, close_with_the_loop, is_timeout, make_http_client
 from ._wire import (
     Balance,
     ChatCompletion,
@@ -77,18 +79,6 @@ def dumps(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-class Secret:
-    """Holds the API key so that no repr, log line or traceback variable dump can show it."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "<secret>"
-
-
 class DeepSeekClient:
     """Async client for DeepSeek's API (and other OpenAI-compatible servers).
 
@@ -96,7 +86,9 @@ class DeepSeekClient:
     ``base_url`` of your ``http_client``, when it has one, so requests and log lines name the server
     actually used). Pass your own ``http_client`` to share a pool or use a test transport; the client then
     leaves closing it to you.
-    ``retry`` (a ``RetryPolicy``) may be replaced or tuned after construction.
+    ``retry`` (a ``RetryPolicy``) may be replaced or tuned after construction. ``transport``: which HTTP
+    transport a client made here uses (``"auto"``: aiohttp on asyncio when the ``aiohttp`` extra is
+    installed, else httpx's own; see ``agentkit._transport``).
     """
 
     def __init__(
@@ -108,12 +100,14 @@ class DeepSeekClient:
         max_retries: int = 2,
         timeout: float | httpx.Timeout | None = None,
         stream_idle_timeout: float | None = 300.0,
+        transport: Transport = "auto",
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("DEEPSEEK_API_KEY")
         if not api_key and http_client is None:
             raise UserError("no API key: set DEEPSEEK_API_KEY or pass api_key=")
         self._key = Secret(api_key or "")
+        self._auth = BearerAuth(self._key) if api_key else None  # None: the http_client's own auth
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         own_base = str(http_client.base_url).rstrip("/") if http_client is not None else ""
         self.base_url, self.beta_url = split_base_url(
@@ -124,10 +118,8 @@ class DeepSeekClient:
         request_timeout = httpx.Timeout(timeout) if isinstance(timeout, (int, float)) else timeout
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.AsyncClient(
-                timeout=request_timeout or DEFAULT_TIMEOUT,
-                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
-            )
+            http_client = make_http_client(request_timeout or DEFAULT_TIMEOUT, transport)
+            close_with_the_loop(self, http_client)
         self._http = http_client
         self._idle_guard: IdleGuard = "httpx" if self._owns_http else "each read"
         self._timeout: httpx.Timeout | Any = request_timeout or httpx.USE_CLIENT_DEFAULT
@@ -204,6 +196,9 @@ class DeepSeekClient:
                 parsed = model.model_validate_json(body)
             except ValidationError as exc:
                 raise self._invalid_body(model, body, exc) from exc
+            if isinstance(parsed, (ChatCompletion, FIMCompletion)) and not parsed.choices:
+                # nothing to answer with (Agent.run would fail on choices[0]): retried like a blank body
+                raise EmptyResponseError(f"{method} {url} answered 200 with no choices")
             raise_if_interrupted(parsed)
             return parsed
 
@@ -228,23 +223,21 @@ class DeepSeekClient:
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """One HTTP exchange; error statuses and transport failures become typed errors."""
-        headers = self._headers
-        if self._key.value:
-            headers = {**headers, "Authorization": "Bearer " + self._key.value}
         request = self._http.build_request(
-            method, url, content=content, headers=headers, timeout=timeout or self._timeout
+            method, url, content=content, headers=self._headers, timeout=timeout or self._timeout
         )
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug("%s %s (%d bytes)", method, url, len(content or b""))
             started = time.perf_counter()
         try:
-            response = await self._http.send(request, stream=stream)
+            auth = self._auth or httpx.USE_CLIENT_DEFAULT
+            response = await self._http.send(request, stream=stream, auth=auth)
             if response.status_code >= 400 and stream:
                 await response.aread()
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"{method} {url} timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            if is_timeout(exc):
+                raise APITimeoutError(f"{method} {url} timed out ({type(exc).__name__})") from None
             raise APIConnectionError(
                 self._scrub(f"{method} {url} failed: {type(exc).__name__}: {exc}")
             ) from None
@@ -260,7 +253,7 @@ class DeepSeekClient:
 
     def _status_error(self, response: httpx.Response) -> APIError:
         status = response.status_code
-        text = self._scrub(response.content.decode("utf-8", "replace"))
+        text = self._scrub_bytes(response.content).decode("utf-8", "replace")
         body: Any = text
         message = ""
         try:
@@ -286,13 +279,12 @@ class DeepSeekClient:
         )
 
     def _scrub(self, text: str) -> str:
-        key = self._key.value
-        return text.replace(key, "<api key>") if key and key in text else text
+        """Error text with any echo of the key masked (never used on a successful payload)."""
+        return mask_text(text, self._key.value)
 
     def _scrub_bytes(self, payload: bytes) -> bytes:
-        """A body about to become an error (message and ``body``), with an echoed key masked."""
-        key = self._key.value.encode()
-        return payload.replace(key, b"<api key>") if key and key in payload else payload
+        """A body about to become an error (message and ``body``), with any echo of the key masked."""
+        return mask_payload(payload, self._key.value)
 
 
-__all__ = ["ChatStream", "DeepSeekClient", "RetryPolicy"]
+__all__ = ["ChatStream", "DeepSeekClient", "RetryPolicy", "Secret"]

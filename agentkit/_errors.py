@@ -134,7 +134,7 @@ class StreamIdleTimeoutError(APITimeoutError):
 
 
 class EmptyResponseError(APIError):
-    """A 200 response with an empty or blank body, which DeepSeek sends under load."""
+    """A 200 response with an empty or blank body (which DeepSeek sends under load), or with no choices."""
 
     remedy = "the server returned an empty body, usually under load: retry after a short wait"
     retryable = True
@@ -186,6 +186,15 @@ class ToolRetriesExceeded(RunError):
 
 class OutputValidationError(RunError):
     """The model's final answer did not validate into ``output_type`` within the retry budget."""
+
+
+class GuardrailTripped(RunError):
+    """An input or output guardrail stopped the run; raise it in a guardrail with the reason."""
+
+
+class ModelRetry(Exception):
+    """Raise it in an output guardrail to send the answer back: its message tells the model what to fix.
+    It counts against ``output_retries`` like an answer that fails validation."""
 
 
 class ToolArgumentError(AgentkitError):

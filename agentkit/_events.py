@@ -8,6 +8,7 @@ The last event of every successful run is ``RunDone``, which carries the ``RunRe
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,29 @@ class ResponseRestarted:
 
 
 @dataclass(frozen=True)
+class PartialOutput:
+    """The structured answer so far (``output_type`` a pydantic model or other non-``str`` type), as it
+    streams: an ``output_type`` instance validated from the JSON received, incomplete values left out
+    (a string being written is shown as far as it goes). The final, complete output is in ``RunDone``."""
+
+    output: Any
+
+
+@dataclass(frozen=True)
+class SubAgentEvent:
+    """An event of an agent used as a tool (``Agent.as_tool``), relayed into the calling run's stream.
+
+    ``agent`` is the tool's name and ``tool_call_id`` the call that ran it (one agent may be called
+    several times at once). The events of one call arrive together, after the calls of their response
+    finished and before their ``ToolResult``s (see ``agentkit._subagent``); the sub-agent's own
+    ``RunDone`` is not relayed: its answer is the tool's result."""
+
+    agent: str
+    tool_call_id: str
+    event: StreamEvent
+
+
+@dataclass(frozen=True)
 class RunDone:
     """The run finished; ``result`` is what ``Agent.run`` would have returned."""
 
@@ -96,6 +120,8 @@ StreamEvent = (
     | ToolResult
     | ModelResponseDone
     | ResponseRestarted
+    | PartialOutput
+    | SubAgentEvent
     | RunDone
 )
 
@@ -149,3 +175,15 @@ async def stream_response(
             delay = retries.delay_after(error)
             yield ResponseRestarted(retries.count, error)
             await client.retry.sleep(delay)
+
+
+async def model_response(
+    client: DeepSeekClient, request: ChatRequest, *, stream: bool
+) -> AsyncGenerator[StreamEvent | ChatCompletion, None]:
+    """One model response: its events when streamed, then the ``ChatCompletion``."""
+    if not stream:
+        yield await client.chat(request)
+        return
+    async with aclosing(stream_response(client, request)) as items:
+        async for item in items:
+            yield item

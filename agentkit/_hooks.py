@@ -17,6 +17,14 @@ wrapper yields them on (a non-streamed request yields only the completion). Wrap
 context manager that changes the current context (``contextvars``, OpenTelemetry's ``use_span``) across
 a ``yield``: the caller may stop reading between two events. Tool calls run concurrently, so their wrapper
 is a plain coroutine that returns the call's ``ToolResult``.
+
+A tool call may also add events to its run's stream (``RunInfo.relayed``; an agent used as a tool relays
+its own events this way): the loop yields them once the calls of the response have ended, since it cannot
+yield while they run.
+
+Two things happen below the operations and are reported to hooks: the API client's retries of a failed
+request (``observing_retries``, wrapped around each ``await`` of ``proceed()``'s items), and the exception a
+failed tool call was turned into an error message from (``ToolCallInfo.error``).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 if TYPE_CHECKING:
     from ._agent import Agent
+    from ._errors import APIError
     from ._events import StreamEvent, ToolResult
     from ._profiles import Profile
     from ._tool import Tool
@@ -55,6 +64,14 @@ class RunInfo:
     """The run whose tool call started this run (an agent used as a tool), else ``None``."""
     state: dict[object, Any] = field(default_factory=dict)
     """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
+    relayed: list[StreamEvent] = field(default_factory=list)
+    """Events a tool call adds to this run's stream (a sub-agent's, as ``SubAgentEvent``s). A streamed
+    run yields them when the calls of a response have ended, before their ``ToolResult``s: never while
+    the calls run, because they run in a task group that must not stay open across a ``yield``."""
+
+    def take_relayed(self) -> list[StreamEvent]:
+        events, self.relayed = self.relayed, []
+        return events
 
 
 @dataclass(eq=False)
@@ -79,6 +96,9 @@ class ToolCallInfo:
     """The tool called, or ``None`` for a name the agent does not have."""
     approval: bool | None = None
     """Set it before ``proceed`` to decide a ``requires_approval`` call without asking ``approve``."""
+    error: BaseException | None = None
+    """After ``proceed``: the exception that a failed call (``is_error`` result) was made from (a tool's
+    own, a ``ToolArgumentError``, a ``TimeoutError``), so a hook can name the failure; ``None`` otherwise."""
 
 
 class Hook:
@@ -102,8 +122,12 @@ class Hook:
         return await proceed()
 
 
+RetryObserver = Callable[["APIError", int], None]
+"""Told ``(error, retry number from 1)`` before the API client retries a failed request."""
+
 _GLOBAL: list[Hook] = []
 _CONTEXT: ContextVar[tuple[Hook, ...]] = ContextVar("agentkit_hooks", default=())
+_RETRY_OBSERVERS: ContextVar[tuple[RetryObserver, ...]] = ContextVar("agentkit_retry_observers", default=())
 CURRENT_RUN: ContextVar[RunInfo | None] = ContextVar("agentkit_current_run", default=None)
 """The run whose tool call is executing in this context: a run started there is its child."""
 
@@ -172,6 +196,23 @@ def _bind_tool_call(
     hook: Hook, call: ToolCallInfo, inner: Callable[[], Awaitable[ToolResult]]
 ) -> Callable[[], Awaitable[ToolResult]]:
     return lambda: hook.wrap_tool_call(call, inner)
+
+
+@contextmanager
+def observing_retries(observer: RetryObserver) -> Iterator[None]:
+    """Tell ``observer`` about the client's retries inside this block. A model request's retries happen
+    inside ``proceed()``'s iteration, so a hook wraps each ``await`` of it (never a ``yield``) in this."""
+    token = _RETRY_OBSERVERS.set((*_RETRY_OBSERVERS.get(), observer))
+    try:
+        yield
+    finally:
+        _RETRY_OBSERVERS.reset(token)
+
+
+def notify_retry(error: APIError, attempt: int) -> None:
+    """Called by the API client before retry number ``attempt`` of a request that failed with ``error``."""
+    for observer in _RETRY_OBSERVERS.get():
+        observer(error, attempt)
 
 
 _I = TypeVar("_I")

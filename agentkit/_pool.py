@@ -31,12 +31,20 @@ _T = TypeVar("_T")
 class ClientPool:
     """The clients of one agent, one per event loop, made by ``factory`` on first use."""
 
-    def __init__(self, factory: Callable[[], DeepSeekClient]) -> None:
+    def __init__(
+        self, factory: Callable[[], DeepSeekClient], shared: Callable[[], DeepSeekClient | None]
+    ) -> None:
         self._factory = factory
+        self._shared = shared
+        """The user's own client (``client=``, or one made once around their ``http_client``): used on
+        every loop and never closed here."""
         self._clients: dict[int, tuple[object, DeepSeekClient]] = {}
 
     def get(self) -> DeepSeekClient:
         """This event loop's client."""
+        shared = self._shared()
+        if shared is not None:
+            return shared
         loop = _current_loop()
         entry = self._clients.get(id(loop))
         if entry is not None and entry[0] is loop:
@@ -89,6 +97,7 @@ class _SyncLoop:
         """The clients made on this loop, closed when the interpreter exits (no unclosed sockets)."""
         self._pid = 0
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     def alive(self) -> bool:
         return self.loop is not None and self._pid == os.getpid() and not self.loop.is_closed()
@@ -108,9 +117,10 @@ class _SyncLoop:
             if not self.alive():
                 self.loop = asyncio.new_event_loop()
                 self._pid = os.getpid()
-                threading.Thread(
-                    target=self.loop.run_forever, name="agentkit-run-sync", daemon=True
-                ).start()
+                self._thread = threading.Thread(
+                    target=_serve, args=(self.loop,), name="agentkit-run-sync", daemon=True
+                )
+                self._thread.start()
             loop = self.loop
         assert loop is not None
         return asyncio.run_coroutine_threadsafe(coroutine, loop)
@@ -125,6 +135,14 @@ class _SyncLoop:
             self.submit(_close_all(clients)).result(timeout=5)
         assert self.loop is not None
         self.loop.call_soon_threadsafe(self.loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    loop.run_forever()
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
 
 
 async def _close_all(clients: list[DeepSeekClient]) -> None:

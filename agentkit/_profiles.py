@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from ._history import ReasoningReplay, ReplayRule
 from ._pricing import PRICES, Pricing
+from ._replay import ReasoningReplay, ReplayRule
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Profile:
 
     name: str
     reasoning_replay: ReplayRule | ReasoningReplay = "never"
-    """Which assistant messages send their ``reasoning_content`` back (see ``agentkit._history``)."""
+    """Which assistant messages send their ``reasoning_content`` back (see ``agentkit._replay``)."""
     thinking_param: bool = False
     """The API has the ``thinking: {"type": "enabled" | "disabled"}`` switch."""
     thinking_default: bool = False

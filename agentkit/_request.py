@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import UserError
-from ._history import ReasoningReplay, request_messages, resolve
 from ._profiles import Profile
+from ._replay import ReasoningReplay, request_messages, resolve
 from ._settings import ModelSettings, apply_settings
 from ._wire import ChatRequest, ToolDefinition
 

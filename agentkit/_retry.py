@@ -10,6 +10,7 @@ the schedule without waiting.
 from __future__ import annotations
 
 import logging
+import math
 import random as _random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,6 +20,7 @@ from email.utils import parsedate_to_datetime
 import anyio
 
 from ._errors import APIError, APIStatusError
+from ._hooks import notify_retry
 
 logger = logging.getLogger("agentkit")
 
@@ -72,6 +74,7 @@ class Retries:
         self.count += 1
         name = type(error).__name__
         logger.info("retry %d of %d in %.2fs after %s", self.count, self.policy.max_retries, delay, name)
+        notify_retry(error, self.count)  # hooks see it (a retry event on the request's span)
         return delay
 
     async def wait_after(self, error: APIError) -> None:
@@ -86,24 +89,31 @@ def is_retryable(error: APIError) -> bool:
     return error.retryable
 
 
+def _seconds(text: str) -> float | None:
+    """A finite number of seconds, or None: ``nan`` and ``inf`` parse as floats but are no delay."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return max(value, 0.0) if math.isfinite(value) else None
+
+
 def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
-    """Seconds from ``retry-after-ms``, ``Retry-After`` seconds, or ``Retry-After`` as an HTTP date."""
+    """Seconds from ``retry-after-ms``, ``Retry-After`` seconds, or ``Retry-After`` as an HTTP date;
+    None (our own backoff) for a value that is none of these."""
     if not headers:
         return None
     millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(float(millis) / 1000.0, 0.0)
-        except ValueError:
-            pass
+    seconds = None if millis is None else _seconds(millis)
+    if seconds is not None:
+        return seconds / 1000.0
     value = headers.get("retry-after")
     if value is None:
         return None
     value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -6,11 +6,11 @@ count usage and cost, hand the conversation to an error) is a method here, so th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from typing_extensions import TypedDict, TypeVar
 
@@ -21,8 +21,9 @@ from ._toolcalls import Approve
 from ._usage import RunUsage, UsageLimits
 
 if TYPE_CHECKING:
+    from ._approvals import ApprovalRequest, Decision
     from ._events import ToolResult
-    from ._pricing import Pricing
+    from ._fallback import Target
     from ._runtools import RunTools
     from ._session import Session
     from ._wire import ChatCompletion
@@ -43,8 +44,12 @@ class RunOptions(TypedDict, total=False):
     """Override the agent's settings for this run, key by key."""
     usage_limits: UsageLimits | None
     """Replace the agent's ``usage_limits`` for this run."""
-    approve: Approve | None
-    """Called before each ``requires_approval`` tool call: ``approve(name, arguments) -> bool``."""
+    approve: Approve | Literal["defer"] | None
+    """Called before each ``requires_approval`` tool call: ``approve(name, arguments) -> bool``; or
+    ``"defer"``: stop the run with those calls in ``result.pending_approvals`` (``_approvals``)."""
+    decisions: Mapping[str, Decision] | None
+    """A person's decisions on the calls a deferred run left waiting, by ``tool_call_id``: ``True``,
+    ``False`` or ``Denied("reason")``; with ``prompt=None`` and the history or session that run left."""
 
 
 @dataclass
@@ -52,13 +57,18 @@ class RunResult(Generic[OutputT]):
     """What a run produced."""
 
     output: OutputT
-    """The final answer: ``str``, or an instance of the agent's ``output_type``."""
+    """The final answer: ``str``, or an instance of the agent's ``output_type``; ``None`` when the run
+    stopped for ``pending_approvals``."""
     messages: list[dict[str, Any]]
     """The whole conversation as OpenAI-format dicts (reasoning kept), ready to pass as ``history=``."""
     usage: RunUsage = field(default_factory=RunUsage)
     """Summed over this run's requests, with cache hits and cost."""
     new_message_index: int = 0
     """Where this run's messages start in ``messages``."""
+    models: list[str] = field(default_factory=list)
+    """The model that answered each of this run's requests, in order (a fallback's when it answered)."""
+    pending_approvals: list[ApprovalRequest] = field(default_factory=list)
+    """Tool calls waiting for a person's decision (``approve="defer"``): the run stopped before them."""
 
     def new_messages(self) -> list[dict[str, Any]]:
         return self.messages[self.new_message_index :]
@@ -70,8 +80,12 @@ class RunState:
 
     messages: list[dict[str, Any]]
     session: Session | None
-    pricing: Pricing | None
     usage: RunUsage = field(default_factory=RunUsage)
+    turns: int = 0
+    """The requests this run made itself (``usage`` also counts its sub-agents')."""
+    models: list[str] = field(default_factory=list)
+    waiting: dict[str, Any] | None = None
+    """Tool calls an earlier run left waiting for approval, which this run answers first."""
     start: int = 0
     """Where this run's messages start (after the instructions and the conversation it continues)."""
     tool_failures: dict[str, int] = field(default_factory=dict)
@@ -98,17 +112,21 @@ class RunState:
             await self.session.append([*self.unsaved_prompt, *step])
         self.unsaved_prompt = []
 
-    def count(self, completion: ChatCompletion) -> None:
-        """Add one response's usage, priced at the moment it completed (DeepSeek's billing rule)."""
+    def count(self, completion: ChatCompletion, answered: Target) -> None:
+        """Add one response's usage, priced for the model that answered at the moment it completed
+        (DeepSeek's billing rule)."""
+        self.turns += 1
+        self.models.append(answered.model)
         if completion.usage is None:
             self.usage.requests += 1
             return
-        cost = self.pricing.cost(completion.usage, datetime.now(timezone.utc)) if self.pricing else 0.0
+        pricing = answered.pricing
+        cost = pricing.cost(completion.usage, datetime.now(timezone.utc)) if pricing else 0.0
         self.usage.add(completion.usage, cost=cost)
 
-    def result(self, output: Any) -> RunResult[Any]:
-        """The run's result with ``output`` as its final answer."""
-        return RunResult(output, self.messages, self.usage, self.start)
+    def result(self, output: Any, waiting: Sequence[ApprovalRequest] = ()) -> RunResult[Any]:
+        """The run's result with ``output`` as its final answer (or the calls waiting for approval)."""
+        return RunResult(output, self.messages, self.usage, self.start, self.models, list(waiting))
 
     @contextmanager
     def errors_carry_state(self) -> Iterator[None]:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
+from ._request import RequestPlan
+from ._settings import ModelSettings, merge_settings
 from ._toolset import Toolset
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ class ToolSource(Protocol):
     async def list_tools(self) -> Sequence[Tool[..., Any]]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunTools:
     """The tools of a run and everything derived from them."""
 
@@ -49,6 +51,7 @@ class RunTools:
     """The output spec when answers come through the output tool (structured output with tools)."""
     threads_needed: bool
     """Some tool is a blocking function, run in a worker thread."""
+    output: OutputSpec
 
     @classmethod
     def build(cls, toolset: Toolset, output: OutputSpec, max_tools: int, profile_name: str) -> RunTools:
@@ -66,12 +69,30 @@ class RunTools:
         if output_tool is not None:
             strict = any(t.strict for t in toolset)  # a Toolset is all strict or not at all
             definitions.append(output_tool.tool_definition(strict=strict))
-        return cls(toolset, definitions, output_tool, any(not t.is_async for t in toolset))
+        return cls(toolset, definitions, output_tool, any(not t.is_async for t in toolset), output)
+
+    def plan(
+        self, model: str, profile: Profile, settings: ModelSettings, run_settings: ModelSettings | None
+    ) -> RequestPlan:
+        """The fixed part of a run's requests: built once for these tools, again only for a run with
+        settings of its own."""
+        cached: RequestPlan | None = self.__dict__.get("_plan")
+        if cached is not None and not run_settings:
+            return cached
+        json_mode = not self.output.is_text and not self.toolset and profile.json_mode
+        merged = merge_settings(settings, run_settings)
+        plan = RequestPlan.build(model, profile, merged, self.definitions, json_mode=json_mode)
+        if not run_settings:
+            object.__setattr__(self, "_plan", plan)  # frozen: the cache is the one mutable part
+        return plan
 
     def check_approval(self, approve: object) -> None:
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]
-            raise ApprovalRequiredError(f"tools {names} require approval: pass approve=callback")
+            raise ApprovalRequiredError(
+                f"tools {names} require approval: pass approve=callback, or approve='defer' to stop the run "
+                "with the calls in result.pending_approvals"
+            )
 
 
 class ToolCatalog:

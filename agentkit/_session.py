@@ -97,7 +97,22 @@ class SQLiteSession:
 
     async def load(self) -> list[dict[str, Any]]:
         rows = await anyio.to_thread.run_sync(self._run, self._load)
-        return [json.loads(row) for row in rows]
+        return [self._decode(row_id, text) for row_id, text in rows]
+
+    def _decode(self, row_id: int, text: Any) -> dict[str, Any]:
+        """One stored message; a row changed behind our back is named, not a raw JSON or type error."""
+        try:
+            message = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            problem = f"is not JSON ({exc})"
+        else:
+            if isinstance(message, dict) and isinstance(message.get("role"), str):
+                return message
+            problem = f"holds {type(message).__name__} {str(message)[:60]!r}, not a message with a role"
+        raise SessionError(
+            f"session file {self.path}: row id={row_id} of session {self.session_id!r} {problem}; it was "
+            "changed outside agentkit: fix or delete that row of agentkit_messages, or use another session"
+        )
 
     async def append(self, messages: list[dict[str, Any]]) -> None:
         encoded = [_encode(m) for m in messages]
@@ -109,11 +124,11 @@ class SQLiteSession:
 
     # ------------------------------------------------------------------ worker-thread side
 
-    def _load(self, db: sqlite3.Connection) -> list[str]:
+    def _load(self, db: sqlite3.Connection) -> list[tuple[int, Any]]:
         cursor = db.execute(
-            "SELECT message FROM agentkit_messages WHERE session_id = ? ORDER BY id", (self.session_id,)
+            "SELECT id, message FROM agentkit_messages WHERE session_id = ? ORDER BY id", (self.session_id,)
         )
-        return [row[0] for row in cursor]
+        return [(row[0], row[1]) for row in cursor]
 
     def _append(self, db: sqlite3.Connection, encoded: list[str]) -> None:
         with db:  # one transaction: all of the messages or none

@@ -9,6 +9,7 @@ split across reads), several ``data:`` lines form one event, and ``[DONE]`` ends
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,35 +27,60 @@ from ._wire import (
 )
 
 DONE = b"[DONE]"
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""The longest line (and event) read: a chunk is a few kilobytes, so more is a broken server, not data."""
 
 
 class SSEDecoder:
-    """Feed it reads as they arrive; it returns the data of each event they complete."""
+    """Feed it reads as they arrive; it returns the data of each event they complete.
 
-    __slots__ = ("_buffer", "_data", "done")
+    The unfinished line is kept as a list of reads, joined once when its line break arrives: a long line
+    costs its length, not its length times the number of reads (re-copying it on each read was quadratic).
+    """
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    __slots__ = ("_data", "_data_size", "_pending", "_pending_size", "done", "max_line")
+
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self._data: list[bytes] = []
+        self._data_size = 0
+        self.max_line = max_line
         self.done = False
         """True once ``data: [DONE]`` arrived; nothing after it is returned."""
 
     def feed(self, raw: bytes) -> list[bytes]:
-        buffer = self._buffer + raw if self._buffer else raw
+        pending = self._pending
+        if b"\n" not in raw and b"\r" not in raw and not (pending and pending[-1][-1:] == b"\r"):
+            pending.append(raw)  # still inside a line
+            self._pending_size += len(raw)
+            self._check(self._pending_size)
+            return []
+        buffer = b"".join((*pending, raw)) if pending else raw
         tail = b""
         if b"\r" in buffer:
             if buffer[-1:] == b"\r":  # its LF may come with the next read
                 buffer, tail = buffer[:-1], b"\r"
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = buffer.split(b"\n")
-        self._buffer = lines.pop() + tail
+        rest = lines.pop() + tail
+        self._pending = [rest] if rest else []
+        self._pending_size = len(rest)
+        self._check(self._pending_size)
         return self._lines(lines)
 
     def close(self) -> list[bytes]:
         """End of body: a last line or event without its blank line still counts (lenient servers)."""
-        rest = self._buffer.replace(b"\r", b"")
-        self._buffer = b""
+        rest = b"".join(self._pending).replace(b"\r", b"")
+        self._pending, self._pending_size = [], 0
         return self._lines([rest, b""] if rest else [b""])
+
+    def _check(self, size: int) -> None:
+        if size > self.max_line:
+            raise APIError(
+                f"the stream sent a line or event of more than {self.max_line} bytes; a chunk is a few "
+                "kilobytes, so the server is broken or this is not an event stream (nothing more was read)"
+            )
 
     def _lines(self, lines: list[bytes]) -> list[bytes]:
         events: list[bytes] = []
@@ -66,6 +92,7 @@ class SSEDecoder:
                 if data:
                     payload = data[0] if len(data) == 1 else b"\n".join(data)
                     data.clear()
+                    self._data_size = 0
                     if payload == DONE or payload.endswith(b"\n" + DONE):
                         self.done = True
                         if payload != DONE:
@@ -73,34 +100,40 @@ class SSEDecoder:
                         break
                     if payload:
                         events.append(payload)
-            elif line.startswith(b"data: "):
-                data.append(line[6:])
             elif line.startswith(b"data:"):
-                data.append(line[5:])
+                value = line[6:] if line.startswith(b"data: ") else line[5:]
+                self._data_size += len(value)
+                self._check(self._data_size)
+                data.append(value)
             # comments (":"), "event:", "id:", "retry:" and unknown lines carry nothing for us
         return events
 
 
-def parse_chunks(payload: bytes) -> list[ChatCompletionChunk]:
+def _unmasked(payload: bytes) -> bytes:
+    return payload
+
+
+def parse_chunks(payload: bytes, mask: Callable[[bytes], bytes] = _unmasked) -> list[ChatCompletionChunk]:
     """One event's data as chunks; an error event raises its typed error.
 
     Normally one event holds one chunk. Some servers forget the blank line between events, which
     turns several ``data:`` lines into one event; those are split back into one chunk per line.
+    ``mask`` hides the API key in what becomes an error, and only there: chunks are parsed as sent.
     """
     if payload.startswith(b'{"error"'):
-        raise error_from_payload(payload)
+        raise error_from_payload(mask(payload))
     try:
         return [ChatCompletionChunk.model_validate_json(payload)]
     except ValidationError as exc:
         if b"\n" not in payload:
-            raise _bad_chunk(payload, exc) from exc
+            raise _bad_chunk(mask(payload), exc) from exc
     chunks = []
     for line in payload.split(b"\n"):
         if line.strip():
             try:
                 chunks.append(ChatCompletionChunk.model_validate_json(line))
             except ValidationError as exc:
-                raise _bad_chunk(line, exc) from exc
+                raise _bad_chunk(mask(line), exc) from exc
     return chunks
 
 

@@ -28,6 +28,7 @@ from ._errors import (
     raise_if_interrupted,
 )
 from ._sse import SSEDecoder, StreamAssembler, error_from_payload, parse_chunks
+from ._transport import is_timeout
 from ._wire import ChatCompletion, ChatCompletionChunk
 
 logger = logging.getLogger("agentkit")
@@ -46,7 +47,7 @@ class StreamLink:
     """POSTs the body and returns the streamed response (error statuses raised as typed errors)."""
     with_retries: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]]
     mask: Callable[[bytes], bytes]
-    """The bytes with the API key masked, for anything that may end up in an error."""
+    """The bytes with the API key masked, for what becomes an error (never for a successful chunk)."""
     idle_timeout: float | None
     idle_guard: IdleGuard
     """With ``"httpx"``, ``send`` has set the idle timeout as the read timeout already."""
@@ -123,7 +124,7 @@ class ChatStream:
                         try:
                             chunk = validate(payload)
                         except ValidationError:  # an error event, or events glued together
-                            for chunk in parse_chunks(self._link.mask(payload)):
+                            for chunk in parse_chunks(payload, self._link.mask):
                                 assembler.add(chunk)
                                 yield chunk
                             continue
@@ -136,8 +137,11 @@ class ChatStream:
                 raise APIConnectionError(
                     "the stream ended before it was complete (no [DONE], no finish_reason)"
                 )
-            self._completion = assembler.completion()
-            raise_if_interrupted(self._completion)
+            completion = assembler.completion()
+            if not completion.choices:  # a server fault, like a blank body: typed, so it is retried
+                raise EmptyResponseError("the stream ended with no choices")
+            self._completion = completion
+            raise_if_interrupted(completion)
             logger.debug("stream %s done", self._url)
         finally:
             if opened_here:
@@ -174,7 +178,7 @@ class ChatStream:
                 await self._read()
             if not self._payloads:
                 raise EmptyResponseError("the stream ended before its first chunk")
-            self._first = parse_chunks(link.mask(self._payloads.pop(0)))
+            self._first = parse_chunks(self._payloads.pop(0), link.mask)
         except BaseException:
             await self.aclose()
             raise
@@ -195,13 +199,13 @@ class ChatStream:
         except StopAsyncIteration:
             self._eof = True
             self._payloads += self._decoder.close()
-        except httpx.ReadTimeout:
-            if idle is None:
-                raise APITimeoutError("reading the stream timed out") from None
-            raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s") from None
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            if isinstance(exc, httpx.ReadTimeout) and is_timeout(exc):
+                if idle is None:
+                    raise APITimeoutError("reading the stream timed out") from None
+                raise StreamIdleTimeoutError(f"the stream sent nothing for {idle:g}s") from None
+            if is_timeout(exc):
+                raise APITimeoutError(f"reading the stream timed out ({type(exc).__name__})") from None
             message = f"the stream broke: {type(exc).__name__}: {exc}"
             raise APIConnectionError(self._link.mask(message.encode()).decode()) from None
         else:

@@ -3,7 +3,8 @@
 A ``Tool`` is built once, at decoration time: its schema, its argument validator and its wire form
 (``Tool.schema``) never change afterwards, so every request carries the same bytes for it. It stays
 callable exactly like the function it wraps (a sync function stays sync), so decorating costs nothing
-for code that calls the function directly.
+for code that calls the function directly. ``Tool.from_schema`` builds one from a JSON Schema and an
+async function of the arguments instead (an MCP server's tool, say).
 
 The agent uses three steps per call: ``parse_arguments`` (model text -> validated values, or a
 ``ToolArgumentError`` whose message is written for the model), ``call`` (runs the function; blocking
@@ -18,17 +19,18 @@ import inspect
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, overload
 
 import anyio.to_thread
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 from typing_extensions import ParamSpec, TypeVar
 
 from ._context import RunContext
 from ._errors import ToolArgumentError, ToolDefinitionError, UserError
-from ._schema import build_function_schema, format_validation_error
+from ._schema import FunctionSchema, build_function_schema, format_validation_error
+from ._strict import to_strict
 from ._wire import FunctionDefinition, ToolDefinition
 
 P = ParamSpec("P", default=...)
@@ -76,26 +78,87 @@ class Tool(Generic[P, R]):
         if not callable(function):
             raise ToolDefinitionError(f"@tool needs a function, got {function!r}")
         functools.update_wrapper(self, function)
+        tool_name = _check_name(name if name is not None else _function_name(function))
+        _check_options(tool_name, function, timeout, retries, max_result_chars)
+        schema = build_function_schema(
+            function, name=tool_name, description=description, strict=strict, localns=localns
+        )
+        self._setup(function, function, tool_name, schema, strict, timeout, retries, requires_approval,
+                    sequential, max_result_chars)
+
+    @classmethod
+    def from_schema(
+        cls,
+        name: str,
+        parameters: dict[str, Any],
+        function: Callable[[RunContext[Any], dict[str, Any]], Awaitable[Any]],
+        *,
+        description: str = "",
+        strict: bool = False,
+        timeout: float | None = None,
+        retries: int | None = None,
+        requires_approval: bool = False,
+        sequential: bool = False,
+        max_result_chars: int | None = None,
+    ) -> Tool[..., Any]:
+        """A tool defined by a JSON Schema instead of a Python signature, such as an MCP server's tool.
+
+        ``parameters`` (an ``object`` schema) is what the model sees, as given; ``strict=True`` converts it
+        with agentkit's strict transform or raises ``ToolDefinitionError`` with the reason. A call checks
+        only that the arguments are a JSON object and awaits ``function(ctx, arguments)`` with it:
+        validating them against the schema is the job of whatever runs the tool (the MCP server). The
+        other options are ``@tool``'s.
+        """
+        _check_name(name)
+        _check_options(name, function, timeout, retries, max_result_chars)
+        if not _is_async(function):
+            raise ToolDefinitionError(f"Tool {name!r}: from_schema needs an async function(ctx, arguments)")
+        if not isinstance(parameters, dict) or parameters.get("type", "object") != "object":
+            raise ToolDefinitionError(
+                f"Tool {name!r}: the parameters must be a JSON Schema of type 'object', got {parameters!r}"
+            )
+        wire = to_strict(parameters, tool_name=name) if strict else json.loads(json.dumps(parameters))
+
+        async def invoke(ctx: RunContext[Any], /, **arguments: Any) -> Any:
+            return await function(ctx, arguments)
+
+        self = cls.__new__(cls)
+        functools.update_wrapper(self, function)
+        self._setup(function, invoke, name, _SchemaArguments(description, wire, inspect.signature(invoke)),
+                    strict, timeout, retries, requires_approval, sequential, max_result_chars)
+        return self
+
+    def _setup(
+        self,
+        function: Callable[..., Any],
+        invoke: Callable[..., Any],
+        name: str,
+        schema: FunctionSchema,
+        strict: bool,
+        timeout: float | None,
+        retries: int | None,
+        requires_approval: bool,
+        sequential: bool,
+        max_result_chars: int | None,
+    ) -> None:
         self.function = function
-        self.name = _check_name(name if name is not None else _function_name(function))
-        _check_options(self.name, function, timeout, retries, max_result_chars)
+        self._invoke = invoke
+        self.name = name
         self.strict = strict
         self.timeout = timeout
         self.retries = retries
         self.requires_approval = requires_approval
         self.sequential = sequential
         self.max_result_chars = DEFAULT_MAX_RESULT_CHARS if max_result_chars is None else max_result_chars
-        self.is_async = _is_async(function)
-        self._function_schema = _schema = build_function_schema(
-            function, name=self.name, description=description, strict=strict, localns=localns
-        )
-        self.description = _schema.description
-        self.takes_context = _schema.context_param is not None
-        self._parameters = tuple(_schema.signature.parameters.values())
+        self.is_async = _is_async(invoke)
+        self._function_schema = schema
+        self.description = schema.description
+        self.takes_context = schema.context_param is not None
+        self._parameters = tuple(schema.signature.parameters.values())
         definition: FunctionDefinition = {"name": self.name}
         if self.description:
             definition["description"] = self.description
-        definition["parameters"] = _schema.parameters
+        definition["parameters"] = schema.parameters
         if strict:
             definition["strict"] = True
         self.schema = {"type": "function", "function": definition}
@@ -149,6 +212,9 @@ class Tool(Generic[P, R]):
         for param in self._parameters:
             if param.name == self._function_schema.context_param:
                 value: Any = ctx
+            elif param.kind is param.VAR_KEYWORD:  # a from_schema tool: every argument, by name
+                kwargs.update(arguments)
+                continue
             elif param.name in arguments:
                 value = arguments[param.name]
             else:
@@ -157,7 +223,7 @@ class Tool(Generic[P, R]):
                 args.append(value)
             else:
                 kwargs[param.name] = value
-        function: Callable[..., Any] = self.function
+        function: Callable[..., Any] = self._invoke
         if self.is_async:
             return await function(*args, **kwargs)
         call = functools.partial(function, *args, **kwargs)
@@ -272,6 +338,17 @@ def tool(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+class _SchemaArguments(FunctionSchema):
+    """A ``from_schema`` tool's schema: arguments pass through as the JSON object the model wrote."""
+
+    def __init__(self, description: str, parameters: dict[str, Any], signature: inspect.Signature) -> None:
+        super().__init__(description=description, parameters=parameters, fields=(), context_param="ctx",
+                         signature=signature, make_model=lambda: BaseModel)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        return data
 
 
 def _function_name(function: Callable[..., Any]) -> str:

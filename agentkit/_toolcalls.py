@@ -10,13 +10,14 @@ them. Each call passes through the run's hooks (``_hooks``) as one operation.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
+from ._approvals import DEFER, ApprovalRequest, Decision, approval, refusal, waiting_calls
 from ._concurrency import run_all
 from ._context import RunContext
 from ._errors import ToolArgumentError, UserError
@@ -51,12 +52,17 @@ class ToolStep:
     results: list[ToolResult | None] = field(init=False)
     final: FinalOutput | None = None
     """Set when the output tool gave a valid final answer: the run ends with it."""
+    waiting: list[ApprovalRequest] = field(default_factory=list)
+    """Calls that wait for a person's decision (``approve="defer"``): then no call was run."""
 
     def __post_init__(self) -> None:
         self.results = [None] * len(self.calls)
 
     def answers(self) -> list[ToolResult]:
-        """One answer per call, in call order; a call stopped before it finished says so."""
+        """One answer per call, in call order; a call stopped before it finished says so. None while
+        calls wait for approval: the step is answered later, whole."""
+        if self.waiting:
+            return []
         return [
             result or _result(call, CANCELLED)
             for result, call in zip(self.results, self.calls, strict=True)
@@ -86,10 +92,12 @@ class ToolCallRunner:
     make_context: Callable[[str, str], RunContext[Any]]
     limiter: anyio.CapacityLimiter | None
     """Bounds the worker threads of blocking tools (None when the agent has none)."""
-    approve: Approve | None
+    approve: Approve | Literal["defer"] | None
     default_timeout: float | None
     run: RunInfo
     hooks: tuple[Hook, ...] = ()
+    decisions: Mapping[str, Decision] = field(default_factory=dict)
+    """A person's decisions on calls that waited for approval, by call id (``_approvals``)."""
 
     async def run_step(self, step: ToolStep, output: OutputSpec | None) -> None:
         """Answer every call of ``step``. ``output`` is the structured-output spec when the request
@@ -104,6 +112,10 @@ class ToolCallRunner:
             for i in pending:
                 step.results[i] = _result(step.calls[i], NOT_RUN)
             return
+        if self.approve == DEFER:
+            step.waiting = waiting_calls([step.calls[i] for i in pending], self.toolset, self.decisions)
+            if step.waiting:
+                return
         group: list[int] = []
         for i in pending:
             found = self.toolset.get(step.calls[i]["function"]["name"])
@@ -133,7 +145,8 @@ class ToolCallRunner:
 
     async def run_call(self, call: ToolCall) -> ToolResult:
         """One call through the run's hooks; never raises except for cancellation and ``UserError``."""
-        info = ToolCallInfo(self.run, call, self.toolset.get(call["function"]["name"]))
+        decided = approval(self.decisions.get(call["id"]))
+        info = ToolCallInfo(self.run, call, self.toolset.get(call["function"]["name"]), decided)
         if not self.hooks:
             return await self._execute(info)
         return await chain_tool_call(self.hooks, info, lambda: self._execute(info))
@@ -148,15 +161,19 @@ class ToolCallRunner:
         try:
             arguments = tool.parse_arguments(call["function"]["arguments"])
             if tool.requires_approval and not await self._approved(info, arguments):
-                return _result(call, f"The user did not approve this call to {name!r}; it was not run.")
+                return _result(call, refusal(name, self.decisions.get(call["id"])))
             return _result(call, tool.serialize(await self._call(tool, arguments, call["id"])))
         except ToolArgumentError as exc:
+            info.error = exc
             return _result(call, f"Error: {exc}", is_error=True)
         except UserError:
             raise
         except _TimedOut as exc:
-            return _result(call, f"Error: {name!r} timed out after {exc.seconds:g} s.", is_error=True)
+            message = f"{name!r} timed out after {exc.seconds:g} s."
+            info.error = TimeoutError(message)
+            return _result(call, f"Error: {message}", is_error=True)
         except Exception as exc:
+            info.error = exc
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return _result(call, f"Error: {name!r} raised {detail}", is_error=True)
 
@@ -177,7 +194,7 @@ class ToolCallRunner:
         if info.approval is not None:  # decided by a hook (a durable or deferred approval)
             return info.approval
         name = info.call["function"]["name"]
-        if self.approve is None:
+        if self.approve is None or isinstance(self.approve, str):  # "defer" stopped the run before
             raise UserError(f"tool {name!r} requires approval but no approve callback was given")
         verdict = self.approve(name, arguments)
         if inspect.isawaitable(verdict):

@@ -6,7 +6,7 @@ Field names are the API's own (``prompt_tokens``, ``prompt_cache_hit_tokens``...
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from ._errors import UsageLimitExceeded
 from ._wire import Usage
@@ -29,7 +29,11 @@ def cache_split(usage: Usage) -> tuple[int, int]:
 
 @dataclass
 class RunUsage:
-    """Usage summed over a run's requests, plus its request and tool-call counts and its cost in USD."""
+    """Usage summed over a run's requests, plus its request and tool-call counts and its cost in USD.
+
+    The totals include the runs of agents used as tools (``Agent.as_tool``), each counted once;
+    ``agents`` shows their share apart, by tool name (nested for their own sub-agents).
+    """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -40,6 +44,8 @@ class RunUsage:
     requests: int = 0
     tool_calls: int = 0
     cost: float = 0.0
+    agents: dict[str, RunUsage] = field(default_factory=dict)
+    """The usage of sub-agents (``Agent.as_tool``) by tool name; already part of the totals."""
 
     def add(self, usage: Usage, *, cost: float = 0.0) -> None:
         """Add one request's usage (and its cost); counts the request."""
@@ -53,11 +59,31 @@ class RunUsage:
         self.requests += 1
         self.cost += cost
 
+    def include(self, name: str, other: RunUsage) -> None:
+        """Add a sub-agent run's usage to the totals and to ``agents[name]``."""
+        _add_numbers(self, other)
+        _merge(self.agents.setdefault(name, RunUsage()), other)
+
     @property
     def cache_hit_ratio(self) -> float:
         """Share of prompt tokens read from DeepSeek's context cache (0.0 when nothing was sent)."""
         seen = self.prompt_cache_hit_tokens + self.prompt_cache_miss_tokens
         return self.prompt_cache_hit_tokens / seen if seen else 0.0
+
+
+_NUMBERS = tuple(f.name for f in fields(RunUsage) if f.name != "agents")
+
+
+def _add_numbers(into: RunUsage, other: RunUsage) -> None:
+    for number in _NUMBERS:
+        setattr(into, number, getattr(into, number) + getattr(other, number))
+
+
+def _merge(into: RunUsage, other: RunUsage) -> None:
+    """``into += other``, breakdown included."""
+    _add_numbers(into, other)
+    for name, usage in other.agents.items():
+        _merge(into.agents.setdefault(name, RunUsage()), usage)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ response with four parallel tool calls, then a final answer), so what is measure
 work per run: building requests, parsing responses, validating arguments, running tools. Each figure is
 the median per-run time, printed with its ratio to a hand-written httpx loop (the floor).
 
-Run: ``.venv/bin/python bench/overhead.py [runs]``. The OpenAI Agents SDK and Pydantic AI come from the
-``bench`` extra; a contender that is not installed is skipped.
+Run: ``.venv/bin/python bench/overhead.py [runs]``. The OpenAI Agents SDK, Pydantic AI and the
+OpenTelemetry SDK (for "agentkit, tracing on": ``agentkit.otel`` with spans and metrics recorded) come
+from the ``bench`` extra; a contender that is not installed is skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -125,7 +126,7 @@ async def make_handwritten() -> Callable[[], Awaitable[Any]]:
     return run
 
 
-async def make_agentkit() -> Callable[[], Awaitable[Any]]:
+async def make_agentkit(hooks: Sequence[Any] = ()) -> Callable[[], Awaitable[Any]]:
     from agentkit import Agent, tool
 
     agent = Agent(
@@ -135,12 +136,33 @@ async def make_agentkit() -> Callable[[], Awaitable[Any]]:
         http_client=http_client(),
         base_url=BASE_URL,
         api_key="sk-bench",
+        hooks=hooks,
     )
 
     async def run() -> str:
         return (await agent.run("Weather in four cities?")).output
 
     return run
+
+
+async def make_agentkit_traced() -> Callable[[], Awaitable[Any]]:
+    """agentkit with OpenTelemetry tracing and metrics on (the SDK; spans batched to an exporter that
+    drops them, so the figure is agentkit's and the SDK's in-process work, not a network's)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    from agentkit.otel import Instrumentation
+
+    class Drop(SpanExporter):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(Drop()))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    return await make_agentkit(hooks=[Instrumentation(tracer_provider, meter_provider)])
 
 
 async def make_openai_agents() -> Callable[[], Awaitable[Any]]:
@@ -181,6 +203,7 @@ async def make_pydantic_ai() -> Callable[[], Awaitable[Any]]:
 CONTENDERS: dict[str, Callable[[], Awaitable[Callable[[], Awaitable[Any]]]]] = {
     "hand-written httpx loop": make_handwritten,
     "agentkit": make_agentkit,
+    "agentkit, tracing on": make_agentkit_traced,
     "OpenAI Agents SDK": make_openai_agents,
     "Pydantic AI": make_pydantic_ai,
 }

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from _backend import backend
-from agentkit.tools import web
 
 from agentkit import Agent
+from agentkit.tools import web
 
 DEMO_SITE = Path(__file__).parent / "data" / "site"
 

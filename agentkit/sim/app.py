@@ -23,7 +23,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .engine import Engine, Prepared
-from .eras import ERAS, Era, model_ids
+from .eras import ERAS, REASONING_CHECKS, Era, ReasoningCheck, model_ids
 from .errors import ConnectionDropped, SimError
 from .faults import Fault, FaultQueue, parse_faults
 from .policy import Reply
@@ -50,8 +50,8 @@ class Simulator:
     def __init__(
         self,
         era: Era = "deepseek-v4",
-        seed: int = 0,
-        lenient: bool = False,
+        seed: int | None = None,
+        reasoning_check: ReasoningCheck = "strict",
         api_keys: Sequence[str] = (SIM_API_KEY,),
         *,
         balance: str = "100.00",
@@ -59,10 +59,16 @@ class Simulator:
     ) -> None:
         if era not in ERAS:
             raise ValueError(f"unknown era {era!r}; choose one of {', '.join(ERAS)}")
+        if reasoning_check not in REASONING_CHECKS:
+            raise ValueError(
+                f"unknown reasoning_check {reasoning_check!r}; choose one of {', '.join(REASONING_CHECKS)}"
+            )
         self.era: Era = era
         self.seed = seed
-        self.lenient = lenient
-        """Turn the reasoning_content checks off (some live servers do not enforce them)."""
+        """None: fresh ids on every response, as the real API gives; a number: the same ids on every run."""
+        self.reasoning_check: ReasoningCheck = reasoning_check
+        """``"with-tools"`` checks V4 requests only when they carry tools; ``"off"``: no reasoning checks
+        (some live servers enforce none)."""
         self.api_keys = tuple(api_keys)
         self.balance = balance
         """The account's balance in CNY, as a string; at or below zero every chat request answers 402."""
@@ -130,7 +136,7 @@ class Simulator:
         raw = await request.body()
         try:
             parsed = json.loads(raw) if raw else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         headers = {
             k: ("Bearer <redacted>" if k == "authorization" else v) for k, v in request.headers.items()
@@ -147,9 +153,13 @@ class Simulator:
         return raw, faults
 
     def _authorize(self, request: Request) -> None:
+        """DeepSeek's two 401 texts: a malformed header, or a key it does not know, shown masked
+        (continuedev/continue #11820: ``Authentication Fails, Your api key: ****fcc2 is invalid``)."""
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or key not in self.api_keys:
-            raise SimError(401, "Authentication Fails, Your api key is invalid")
+        if scheme.lower() != "bearer" or not key:
+            raise SimError(401, "Authentication Fails (auth header format should be Bearer sk-...)")
+        if key not in self.api_keys:
+            raise SimError(401, f"Authentication Fails, Your api key: ****{key[-4:]} is invalid")
 
     async def _chat(self, request: Request) -> Response:
         try:
@@ -260,12 +270,14 @@ class Simulator:
             else:
                 body = json.loads(await request.body() or b"{}")
                 self.inject(str(body.get("fault", "")), body.get("times", 1))
-        except (SimError, ValueError, AttributeError) as error:
+        except (SimError, ValueError, AttributeError, RecursionError) as error:
             return _error_response(error if isinstance(error, SimError) else SimError(400, str(error)))
         return Response(dumps({"ok": True}), media_type="application/json")
 
 
 def _error_response(error: SimError) -> Response:
+    if error.plain:
+        return Response(error.message, status_code=error.status, media_type="text/plain; charset=utf-8")
     return Response(
         dumps(error.body()), status_code=error.status, media_type="application/json", headers=error.headers
     )

@@ -6,7 +6,6 @@ the model server for a well-formed request, so it can be read top to bottom per 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import time
@@ -19,16 +18,17 @@ from typing import TYPE_CHECKING, Any
 from .eras import ModelSpec, check_reasoning, resolve_model, thinking_on
 from .errors import SimError
 from .faults import Fault
+from .logprobs import chat_entries, fim_logprobs
 from .policy import Reply, default_reply, fim_text
-from .render import Completion, chunk_events, completion_body, fim_body, fim_events, usage
+from .render import Completion, chunk_events, completion_body, fim_body, fim_events, pieces, usage
 from .tokens import ContextCache, count_tokens, render_message, render_prompt
-from .validate import check_chat, check_fim, normalize_chat, normalize_fim, parse_json
+from .validate import check_chat, check_fim, read_chat, read_fim
 
 if TYPE_CHECKING:
     from .app import Simulator
 
 FINGERPRINTS = {
-    "deepseek-r1": "fp_7e73fd9a08",
+    "deepseek-r1": "fp_393bca965e_prod0623_fp8_kvcache",  # recorded: test_deepseek_model_thinking_stream
     "deepseek-v3.2": "fp_ffc7281d48_prod0820_fp8_kvcache",
     "deepseek-v4": "fp_8b330d02d0_prod0820_fp8_kvcache_20260402",
 }
@@ -47,21 +47,24 @@ class Engine:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self.cache = ContextCache()
+        # ids are fresh, as the real API's are, unless the user asked for a seed: then a fixed sequence
+        self._rng = random.Random() if sim.seed is None else random.Random(sim.seed)
 
     async def chat(self, raw: bytes, *, beta: bool, faults: list[Fault]) -> Prepared:
-        body = normalize_chat(parse_json(raw))
+        body = read_chat(raw, self.sim.era)
         spec = resolve_model(body["model"], self.sim.era)
         thinking = thinking_on(spec, body)
         prompt = render_prompt(body)
         prompt_tokens = count_tokens(prompt)
         check_chat(body, spec, thinking=thinking, beta=beta, prompt_tokens=prompt_tokens)
-        if not self.sim.lenient:
-            check_reasoning(spec, thinking, body)
+        if self.sim.reasoning_check != "off":
+            check_reasoning(spec, thinking, body, self.sim.reasoning_check)
         if Decimal(self.sim.balance) <= 0:
             raise SimError(402, "Insufficient Balance")
 
-        rng = _request_rng(self.sim.seed, raw)
-        reply = await self.sim.next_reply(body) or default_reply(body, thinking=thinking, seed=self.sim.seed)
+        rng = random.Random(self._rng.getrandbits(64))
+        seed = self.sim.seed or 0
+        reply = await self.sim.next_reply(body) or default_reply(body, thinking=thinking, seed=seed)
         reasoning = (reply.reasoning or "") if thinking else None
         content, finish = _limit(reply, body, spec, reasoning)
         calls = [_tool_call(i, name, args, rng) for i, (name, args) in enumerate(reply.tool_calls)]
@@ -86,6 +89,7 @@ class Engine:
             tool_calls=calls,
             finish_reason=finish,
             usage=usage(prompt_tokens, hit, max(output_tokens, 1), reasoning_tokens, thinking=thinking),
+            logprobs=_chat_logprobs(body, content, reasoning, spec, rng),
         )
         if body.get("stream"):
             events = chunk_events(completion, include_usage=_usage_asked(body))
@@ -93,7 +97,7 @@ class Engine:
         return Prepared(completion_body(completion))
 
     async def fim(self, raw: bytes) -> Prepared:
-        body = normalize_fim(parse_json(raw))
+        body = read_fim(raw, self.sim.era)
         spec = resolve_model(body["model"], self.sim.era)
         check_fim(body, spec, thinking=thinking_on(spec, body))
         text = fim_text(body["prompt"], body.get("suffix"))
@@ -103,20 +107,32 @@ class Engine:
         prompt_tokens = count_tokens(body["prompt"] + (body.get("suffix") or ""))
         hit = self.cache.lookup("fim", body["prompt"])
         self.cache.store("fim", body["prompt"])
+        rng = random.Random(self._rng.getrandbits(64))
+        top = body.get("logprobs")
+        start = len(body["prompt"]) if body.get("echo") else 0
         result = fim_body(
-            **_identity(_request_rng(self.sim.seed, raw), spec, body),
+            **_identity(rng, spec, body),
             text=text,
             finish_reason=finish,
-            usage=usage(prompt_tokens, hit, max(count_tokens(text), 1), 0, thinking=True),
+            usage=usage(prompt_tokens, hit, max(count_tokens(text), 1), 0, thinking=False),
+            logprobs=None if top is None else fim_logprobs(pieces(text), top, start, rng),
         )
         if body.get("stream"):
             return Prepared(result, fim_events(result, include_usage=_usage_asked(body)))
         return Prepared(result)
 
 
-def _request_rng(seed: int, raw: bytes) -> random.Random:
-    """Randomness fixed by the seed and the request bytes: the same request gets the same ids again."""
-    return random.Random(hashlib.sha256(str(seed).encode() + raw).digest())
+def _chat_logprobs(
+    body: dict[str, Any], content: str | None, reasoning: str | None, spec: ModelSpec, rng: random.Random
+) -> dict[str, list[dict[str, Any]]] | None:
+    """Entries for each piece of the answer (and, in V4, of the reasoning) when ``logprobs`` is true."""
+    if not body.get("logprobs"):
+        return None
+    top = body.get("top_logprobs", 0)
+    out = {"content": chat_entries(pieces(content or ""), top, rng)}
+    if reasoning is not None and spec.era == "deepseek-v4":
+        out["reasoning_content"] = chat_entries(pieces(reasoning), top, rng)
+    return out
 
 
 def _identity(rng: random.Random, spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:

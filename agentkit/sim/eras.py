@@ -33,6 +33,10 @@ from .errors import (
 
 Era = Literal["deepseek-r1", "deepseek-v3.2", "deepseek-v4"]
 ERAS: tuple[Era, ...] = get_args(Era)
+ReasoningCheck = Literal["strict", "with-tools", "off"]
+"""How strictly a server checks reasoning_content passed back: every era's rule with V4's strictest
+reading (default), V4 checked only in requests with tools (its current docs' letter), or not at all."""
+REASONING_CHECKS: tuple[ReasoningCheck, ...] = get_args(ReasoningCheck)
 Thinking = Literal["always", "never", "default-on", "default-off"]
 
 
@@ -99,9 +103,11 @@ def thinking_on(spec: ModelSpec, request: dict[str, Any]) -> bool:
     if spec.thinking in ("always", "never"):
         return spec.thinking == "always"
     thinking = request.get("thinking")
-    if thinking is None:
-        return spec.thinking == "default-on"
-    return bool(thinking["type"] == "enabled")
+    if thinking is not None:  # the switch wins over reasoning_effort
+        return bool(thinking["type"] == "enabled")
+    if spec.era == "deepseek-v4" and request.get("reasoning_effort") == "none":
+        return False  # V4's create-chat-completion page: "none disables thinking mode"
+    return spec.thinking == "default-on"
 
 
 def _has_reasoning(message: dict[str, Any]) -> bool:
@@ -109,7 +115,9 @@ def _has_reasoning(message: dict[str, Any]) -> bool:
     return isinstance(message.get("reasoning_content"), str)
 
 
-def check_reasoning(spec: ModelSpec, thinking: bool, request: dict[str, Any]) -> None:
+def check_reasoning(
+    spec: ModelSpec, thinking: bool, request: dict[str, Any], strictness: ReasoningCheck = "strict"
+) -> None:
     """Raise the era's 400 when reasoning_content is passed back wrongly (``docs/deepseek-api.md`` §4)."""
     messages: list[dict[str, Any]] = request["messages"]
     if spec.era == "deepseek-r1":
@@ -128,10 +136,15 @@ def check_reasoning(spec: ModelSpec, thinking: bool, request: dict[str, Any]) ->
                 raise bad_request(V32_MISSING_REASONING.format(index=index))
         return
     # V4: with tools, every assistant message's reasoning is part of the context and must come back.
-    if not request.get("tools"):
+    # Without tools, the first V4 text still wants the reasoning of every turn that made tool calls, and
+    # a bisect (EverMind-AI/Raven #297) got the 400 for such a message without the key.
+    tools = bool(request.get("tools"))
+    if not tools and strictness == "with-tools":
         return
     for message in messages:
-        if message["role"] == "assistant" and not message.get("prefix") and not _has_reasoning(message):
+        if message["role"] != "assistant" or message.get("prefix") or _has_reasoning(message):
+            continue
+        if tools or message.get("tool_calls"):
             raise bad_request(V4_MISSING_REASONING)
 
 

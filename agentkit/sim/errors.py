@@ -35,7 +35,7 @@ TOOL_WITHOUT_CALL = (
 _TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
-    402: "invalid_request_error",
+    402: "unknown_error",
     422: "invalid_request_error",
     429: "rate_limit_error",
     500: "api_error",
@@ -53,16 +53,27 @@ class SimError(Exception):
         *,
         param: str | None = None,
         headers: dict[str, str] | None = None,
+        plain: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.param = param
         self.headers = headers or {}
+        self.kind = _TYPES.get(status, "invalid_request_error")
+        self.plain = plain
+        """Answer with the bare text, as the R1-era front end did for bodies it could not read."""
 
     def body(self) -> dict[str, Any]:
-        kind = _TYPES.get(self.status, "invalid_request_error")
-        return {"error": {"message": self.message, "type": kind, "param": self.param, "code": kind}}
+        # every recorded body carries code "invalid_request_error", whatever its type (401, 402, 400)
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.kind,
+                "param": self.param,
+                "code": "invalid_request_error",
+            }
+        }
 
 
 def bad_request(message: str) -> SimError:

@@ -6,7 +6,8 @@ A fault spec is ``kind[;key=value...]``; several are joined with commas, e.g.
 =============================  ===============================================================
 kind                           effect
 =============================  ===============================================================
-429 / 500 / 503 / 402          that error status and body (429 carries ``Retry-After``, ``retry_after=``)
+429 / 500 / 503 / 402          that error status and body; ``retry_after=S`` adds a ``Retry-After``
+                               header (DeepSeek documents none, so only when asked)
 empty-body                     200 with an empty body (the overload symptom of early 2025)
 latency;seconds=S              wait S seconds before answering
 keepalive;seconds=S            S seconds of ``: keep-alive`` SSE comments (stream) or blank lines
@@ -60,8 +61,8 @@ class Fault:
         if self.kind not in STATUS_FAULTS:
             return None
         headers = {}
-        if self.kind == "429":
-            headers["Retry-After"] = f"{self.get('retry_after', 1):g}"
+        if "retry_after" in self.params:
+            headers["Retry-After"] = f"{self.params['retry_after']:g}"
         return SimError(int(self.kind), STATUS_FAULTS[self.kind], headers=headers)
 
 

@@ -78,8 +78,27 @@ def _called_since(messages: list[dict[str, Any]]) -> set[str]:
     return called
 
 
+# What malformed schemas (in the tools, or written in the prompt) raise when they are read as JSON Schema.
+_UNREADABLE = (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError)
+
+
 def default_reply(request: dict[str, Any], *, thinking: bool, seed: int) -> Reply:
-    """What the weightless model says to ``request``."""
+    """What the weightless model says to ``request``. A schema it cannot read as JSON Schema (a tool's
+    parameters, or one the prompt spells out) is one it cannot follow: it answers in plain words then (in
+    JSON mode, a JSON object), as a model would, rather than failing the request."""
+    try:
+        return _reply(request, thinking=thinking, seed=seed)
+    except _UNREADABLE:
+        question = _question(request["messages"]).strip()
+        if _json_mode(request):
+            return Reply(
+                content=json.dumps({"answer": question}, ensure_ascii=False),
+                reasoning=_think(question, thinking),
+            )
+        return Reply(content=f"You asked: {question}", reasoning=_think(question, thinking))
+
+
+def _reply(request: dict[str, Any], *, thinking: bool, seed: int) -> Reply:
     rng = _seeded(seed, request)
     messages: list[dict[str, Any]] = request["messages"]
     question = _question(messages)

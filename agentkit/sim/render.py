@@ -42,9 +42,12 @@ class Completion:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     finish_reason: str = "stop"
     usage: dict[str, Any] = field(default_factory=dict)
+    logprobs: dict[str, list[dict[str, Any]]] | None = None
+    """Entries per piece of ``content`` (and ``reasoning_content``), when the request asked for them."""
 
 
 def usage(prompt: int, hit: int, completion: int, reasoning: int, *, thinking: bool) -> dict[str, Any]:
+    """Chat usage; ``completion_tokens_details`` only in thinking mode, never for FIM (``thinking=False``)."""
     body: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -69,7 +72,9 @@ def completion_body(c: Completion) -> dict[str, Any]:
         "object": "chat.completion",
         "created": c.created,
         "model": c.model,
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": c.finish_reason}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": c.logprobs, "finish_reason": c.finish_reason}
+        ],
         "usage": c.usage,
         "system_fingerprint": c.fingerprint,
     }
@@ -78,29 +83,42 @@ def completion_body(c: Completion) -> dict[str, Any]:
 def chunk_events(c: Completion, *, include_usage: bool) -> Iterator[str]:
     """``data: {...}`` events (without the final ``[DONE]``), each ending in a blank line."""
 
-    def event(delta: dict[str, Any], finish: str | None = None, usage: dict[str, Any] | None = None) -> str:
+    def event(
+        delta: dict[str, Any],
+        finish: str | None = None,
+        usage: dict[str, Any] | None = None,
+        logprobs: dict[str, Any] | None = None,
+    ) -> str:
         chunk: dict[str, Any] = {
             "id": c.id,
             "object": "chat.completion.chunk",
             "created": c.created,
             "model": c.model,
             "system_fingerprint": c.fingerprint,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            "choices": [{"index": 0, "delta": delta, "logprobs": logprobs, "finish_reason": finish}],
         }
         if include_usage or usage is not None:
             chunk["usage"] = usage
         return f"data: {dumps(chunk)}\n\n"
 
+    def logprobs(key: str, index: int) -> dict[str, Any] | None:
+        if c.logprobs is None:
+            return None
+        entries = c.logprobs.get(key)
+        return {key: entries[index : index + 1]} if entries is not None else None
+
     if c.thinking:
         yield event({"role": "assistant", "content": None, "reasoning_content": ""})
-        for piece in pieces(c.reasoning or ""):
-            yield event({"content": None, "reasoning_content": piece})
-        for piece in pieces(c.content or ""):
-            yield event({"content": piece, "reasoning_content": None})
+        for i, piece in enumerate(pieces(c.reasoning or "")):
+            yield event(
+                {"content": None, "reasoning_content": piece}, logprobs=logprobs("reasoning_content", i)
+            )
+        for i, piece in enumerate(pieces(c.content or "")):
+            yield event({"content": piece, "reasoning_content": None}, logprobs=logprobs("content", i))
     else:
         yield event({"role": "assistant", "content": ""})
-        for piece in pieces(c.content or ""):
-            yield event({"content": piece})
+        for i, piece in enumerate(pieces(c.content or "")):
+            yield event({"content": piece}, logprobs=logprobs("content", i))
     for call in c.tool_calls:
         function = call["function"]
         first = {
@@ -129,13 +147,14 @@ def fim_body(
     text: str,
     finish_reason: str,
     usage: dict[str, Any],
+    logprobs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": id,
         "object": "text_completion",
         "created": created,
         "model": model,
-        "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish_reason}],
+        "choices": [{"text": text, "index": 0, "logprobs": logprobs, "finish_reason": finish_reason}],
         "usage": usage,
         "system_fingerprint": fingerprint,
     }
@@ -146,11 +165,13 @@ def fim_events(body: dict[str, Any], *, include_usage: bool) -> Iterator[str]:
     parts = pieces(choice["text"]) or [""]
     for index, piece in enumerate(parts):
         last = index == len(parts) - 1
+        logprobs = choice["logprobs"]
+        if logprobs is not None:
+            logprobs = {key: values[index : index + 1] for key, values in logprobs.items()}
+        finish = choice["finish_reason"] if last else None
         chunk = {
             **body,
-            "choices": [
-                {**choice, "text": piece, "finish_reason": choice["finish_reason"] if last else None}
-            ],
+            "choices": [{**choice, "text": piece, "logprobs": logprobs, "finish_reason": finish}],
         }
         if last:
             chunk["usage"] = body["usage"]

@@ -54,11 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentkit sim", description="Run the local DeepSeek simulator.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=None, help="fixed ids and answers (default: fresh ids)")
     parser.add_argument("--era", choices=ERAS, default="deepseek-v4")
     parser.add_argument("--lenient", action="store_true", help="do not enforce the reasoning_content rules")
     args = parser.parse_args(argv)
-    sim = Simulator(era=args.era, seed=args.seed, lenient=args.lenient)
+    sim = Simulator(era=args.era, seed=args.seed, reasoning_check="off" if args.lenient else "strict")
     config = uvicorn.Config(sim.app, host=args.host, port=args.port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     original = server.startup

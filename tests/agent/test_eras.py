@@ -75,19 +75,57 @@ async def test_v4_with_tools_sends_all_reasoning(model: str) -> None:
     assert all(b["messages"][2]["reasoning_content"] == "" for b in bodies[1:] if b)
 
 
+def tool_turn(message: dict[str, Any]) -> bool:
+    return message["role"] == "assistant" and bool(message.get("tool_calls"))
+
+
 @pytest.mark.anyio
-async def test_v4_without_tools_drops_reasoning_even_from_tool_turns() -> None:
+async def test_v4_tool_less_agent_keeps_the_reasoning_of_tool_turns_it_continues() -> None:
+    """A tool-less agent continuing a tool-using agent's history. V4's first text says the reasoning of a
+    turn that made tool calls goes back in all later turns, and a bisect (EverMind-AI/Raven #297) got a
+    400 for a tool-call message without the key with ``tools`` dropped: the simulator enforces that by
+    default, so every request here would fail if the key were missing."""
     sim = Simulator(era="deepseek-v4")
+    sim.script(Reply(tool_calls=[("get_weather", {"city": "Paris"})]))  # no reasoning: history keeps ""
     history = await converse(agent_for(sim, "deepseek-v4-flash", "deepseek-v4", tools=True), PROMPTS[:1])
     plain = agent_for(sim, "deepseek-v4-flash", "deepseek-v4", tools=False)
     for prompt in ["Tell me a joke.", "Another one."]:
-        result = await plain.run(prompt, history=history)
-        history = result.messages
+        history = (await plain.run(prompt, history=history)).messages
     assert all("reasoning_content" in m for m in history if m["role"] == "assistant")
     for recorded in sim.requests[2:]:
-        assert recorded.json is not None and "tools" not in recorded.json
-        assert not any(sent_reasoning(recorded.json))
-        assert b"reasoning_content" not in recorded.body
+        body = recorded.json
+        assert body is not None and "tools" not in body
+        sent = [
+            (tool_turn(m), m.get("reasoning_content")) for m in body["messages"] if m["role"] == "assistant"
+        ]
+        # the tool-call turn carries its (empty) reasoning; answers without tool calls carry none
+        assert sent[0] == (True, "")
+        assert all(reasoning is None for is_tool, reasoning in sent[1:] if not is_tool)
+
+
+@pytest.mark.anyio
+async def test_v4_tool_using_agent_sends_all_reasoning_of_a_tool_less_history() -> None:
+    """The reverse: a tool-using agent continuing a tool-less agent's history sends every assistant
+    message's reasoning, ``""`` where there was none (the V4 docs' rule with ``tools``)."""
+    sim = Simulator(era="deepseek-v4")
+    plain = agent_for(sim, "deepseek-v4-flash", "deepseek-v4", tools=False)
+    history = await converse(plain, ["Tell me a joke."])
+    history[-1] = {k: v for k, v in history[-1].items() if k != "reasoning_content"}  # a session without it
+    tooled = agent_for(sim, "deepseek-v4-flash", "deepseek-v4", tools=True)
+    history = await converse_from(tooled, history, PROMPTS[:1])
+    body = sim.requests[1].json
+    assert body is not None and "tools" in body
+    assert [m.get("reasoning_content") for m in body["messages"] if m["role"] == "assistant"] == [""]
+    assert all(all(sent_reasoning(r.json)) for r in sim.requests[1:] if r.json)
+    assert_every_call_answered(history)
+
+
+async def converse_from(
+    agent: Agent, history: list[dict[str, Any]], turns: list[str]
+) -> list[dict[str, Any]]:
+    for prompt in turns:
+        history = (await agent.run(prompt, history=history)).messages
+    return history
 
 
 @pytest.mark.anyio
@@ -117,7 +155,7 @@ async def test_r1_never_sends_reasoning(model: str, tools: bool) -> None:
 
 @pytest.mark.anyio
 async def test_openai_compatible_never_sends_reasoning() -> None:
-    sim = Simulator(era="deepseek-v4", lenient=True)  # a server that does not enforce DeepSeek's rule
+    sim = Simulator(era="deepseek-v4", reasoning_check="off")  # a server that does not enforce the rule
     messages = await converse(agent_for(sim, "deepseek-v4-flash", "openai-compatible", tools=True), PROMPTS)
     assert any("reasoning_content" in m for m in messages)
     for recorded in sim.requests:

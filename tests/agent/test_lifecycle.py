@@ -138,9 +138,35 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_an_agent_never_closed_neither_warns_nor_fails_at_exit(tmp_path: Any) -> None:
+ASYNC_CHILD = textwrap.dedent(
+    """
+    import asyncio, gc, warnings
+    warnings.simplefilter("error")
+    from agentkit import Agent
+    from agentkit.sim import SIM_API_KEY, Reply, Simulator, serve
+
+    async def main(url):
+        agent = Agent(model="deepseek-v4-flash", base_url=url, api_key=SIM_API_KEY)
+        print((await agent.run("1")).output, end=" ")
+        dropped = Agent(model="deepseek-v4-flash", base_url=url, api_key=SIM_API_KEY)
+        print((await dropped.run("2")).output)
+        del dropped  # garbage-collected while the loop still runs: its connections close on that loop
+        gc.collect()
+        await asyncio.sleep(0.1)
+
+    sim = Simulator(era="deepseek-v4")
+    with serve(sim) as url:
+        sim.script(Reply(content="one"), Reply(content="two"))
+        asyncio.run(main(url))  # never closed: the loop's shutdown closes the agent's connections
+    """
+)
+
+
+@pytest.mark.parametrize("child", [CHILD, ASYNC_CHILD], ids=["run_sync", "asyncio.run"])
+def test_an_agent_never_closed_neither_warns_nor_fails_at_exit(tmp_path: Any, child: str) -> None:
+    """On either transport: aiohttp warns about every session left open, httpx leaves sockets open."""
     script = tmp_path / "child.py"
-    script.write_text(CHILD)
+    script.write_text(child)
     done = subprocess.run(
         [sys.executable, "-W", "error", str(script)],
         capture_output=True,
@@ -151,6 +177,17 @@ def test_an_agent_never_closed_neither_warns_nor_fails_at_exit(tmp_path: Any) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout == "one two\n"
     assert done.stderr == ""
+
+
+@pytest.mark.anyio
+async def test_agents_send_through_aiohttp_on_asyncio_and_httpx_on_trio(anyio_backend: str) -> None:
+    from httpx_aiohttp import AiohttpTransport
+
+    from agentkit._transport import make_http_client
+
+    async with make_http_client(httpx.Timeout(5.0)) as http:
+        on_aiohttp = isinstance(http._transport, AiohttpTransport)
+    assert on_aiohttp == (anyio_backend == "asyncio")
 
 
 @pytest.mark.anyio

@@ -11,8 +11,8 @@ import pytest
 from inline_snapshot import snapshot
 
 from agentkit import Profile, UserError, get_profile
-from agentkit._history import ReplayContext, request_messages, resolve
 from agentkit._profiles import register_profile
+from agentkit._replay import ReplayContext, request_messages, resolve
 from agentkit._request import RequestPlan
 from agentkit._wire import Usage
 
@@ -71,7 +71,8 @@ def test_model_names_choose_profiles() -> None:
 def test_replay_rules_per_era() -> None:
     # V4 with tools: every assistant message, "" where it had none, "" kept as ""
     assert reasoning_sent("deepseek-v4", tools=True) == ["r1", "", ""]
-    assert reasoning_sent("deepseek-v4", tools=False) == [None, None, None]
+    # V4 without tools: the tool-call turns keep theirs ("" where absent), the plain answer drops it
+    assert reasoning_sent("deepseek-v4", tools=False) == ["r1", None, ""]
     # V3.2: only the current user turn's tool loop
     assert reasoning_sent("deepseek-v3.2", tools=True) == [None, None, ""]
     assert reasoning_sent("deepseek-r1", tools=True) == [None, None, None]

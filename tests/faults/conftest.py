@@ -25,12 +25,18 @@ def gate_server() -> Iterator[tuple[Gate, str]]:
         yield gate, base_url
 
 
+@pytest.fixture(params=["httpx", "aiohttp"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Every fault test holds on both HTTP transports agentkit's clients use (``_transport``)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def rig(gate_server: tuple[Gate, str], tmp_path: Path) -> Rig:
+def rig(gate_server: tuple[Gate, str], tmp_path: Path, transport: str) -> Rig:
     gate, url = gate_server
     sim = Simulator(era="deepseek-v4", seed=0)
     gate.reset(sim)
-    return Rig(sim, gate, url, SQLiteSession(tmp_path / "session.db"))
+    return Rig(sim, gate, url, SQLiteSession(tmp_path / "session.db"), transport=transport)
 
 
 @pytest.fixture(params=[False, True], ids=["run", "stream"])

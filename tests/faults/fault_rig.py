@@ -10,15 +10,18 @@ mid-run), and can give every tool call of a response the same id.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentkit import RetryPolicy
 from agentkit._agent import Agent
 from agentkit._client import DeepSeekClient
 from agentkit._errors import AgentkitError
 from agentkit._events import ModelResponseDone, RunDone, StreamEvent, ToolResult
-from agentkit._retry import RetryPolicy
 from agentkit._session import SQLiteSession
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
@@ -60,8 +63,9 @@ class Gate:
         canned = self.canned_at.get(n)
         if canned is not None:
             await _drain(receive)
-            headers = [(b"content-type", b"application/json")]
-            headers += [(k.lower().encode(), v.encode()) for k, v in canned.headers.items()]
+            given = {k.lower(): v for k, v in canned.headers.items()}
+            given.setdefault("content-type", "application/json")
+            headers = [(k.encode(), v.encode()) for k, v in given.items()]
             await send({"type": "http.response.start", "status": canned.status, "headers": headers})
             await send({"type": "http.response.body", "body": canned.body})
             return
@@ -117,10 +121,12 @@ class Rig:
     gate: Gate
     url: str
     session: SQLiteSession
+    transport: str = "httpx"
     delays: list[float] = field(default_factory=list)
     """Every backoff the clients asked for (they sleep 0 instead, so tests stay fast)."""
 
     def client(self, *, api_key: str = SIM_API_KEY, max_retries: int = 3, **kwargs: Any) -> DeepSeekClient:
+        kwargs.setdefault("transport", self.transport)
         client = DeepSeekClient(api_key=api_key, base_url=self.url, max_retries=max_retries, **kwargs)
 
         async def record(delay: float) -> None:
@@ -205,3 +211,15 @@ def assert_consistent(messages: list[dict[str, Any]]) -> None:
             assert all(isinstance(m["content"], str) for m in answers)
             i += len(ids)
         i += 1
+
+
+def in_child(code: str, *, timeout: float = 30.0) -> str:
+    """Run ``code`` in a fresh Python and return what it printed; a hang fails the test at ``timeout``
+    instead of freezing the suite (for hostile input that could freeze, or spin in, a process)."""
+    command = [sys.executable, "-c", textwrap.dedent(code)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"still running after {timeout:g} s: it froze on hostile input") from None
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from agentkit.tools import _netguard
 
 PUBLIC_IP = "93.184.216.34"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+
 from agentkit.tools import clock
 
 FIXED = datetime(2025, 3, 9, 6, 30, tzinfo=timezone.utc)  # 01:30 in New York, half an hour before DST

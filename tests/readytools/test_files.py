@@ -10,9 +10,9 @@ from typing import Any
 
 import anyio
 import pytest
-from agentkit.tools import files
 
 from agentkit._tool import Tool
+from agentkit.tools import files
 
 pytestmark = pytest.mark.anyio
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from agentkit.tools import math as mathtool
 from agentkit.tools.math import MathError, calculate, evaluate
 

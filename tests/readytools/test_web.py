@@ -11,12 +11,12 @@ from typing import Any, cast
 
 import httpx
 import pytest
-from agentkit.tools import web
-from agentkit.tools._summarize import split_text
 
 from agentkit._context import RunContext
 from agentkit._usage import RunUsage
 from agentkit._wire import ChatCompletion, ChatRequest
+from agentkit.tools import web
+from agentkit.tools._summarize import split_text
 
 from .conftest import Site
 
@@ -171,6 +171,16 @@ async def test_crawl_page_limit(site: Site) -> None:
     result = await web.crawl_pages(site.base + "/", max_pages=2, max_depth=5, settings=OPEN)
     assert [page.title for page in result.pages] == ["Home", "Page A"]
     assert any("stopped at the page limit (2)" in note for note in result.notes)
+
+
+async def test_the_toolsets_crawl_limits_are_the_defaults_the_model_sees(site: Site) -> None:
+    """``toolset(max_pages=..., max_depth=...)`` is what a crawl does when the model names no limit."""
+    crawl = web.toolset(allow_private=True, max_pages=3, max_depth=5).get("crawl_site")
+    assert crawl is not None
+    properties = crawl.schema["function"]["parameters"]["properties"]
+    assert (properties["max_pages"]["default"], properties["max_depth"]["default"]) == (3, 5)
+    text = await crawl.call(crawl.parse_arguments({"url": site.base + "/"}))
+    assert text.startswith(f"Crawled 3 page(s) starting from {site.base}/.")
 
 
 async def test_crawl_limits_cannot_exceed_the_toolset_limits(site: Site) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from agentkit.tools import _netguard as netguard, web
 from agentkit.tools._netguard import AddressPolicy, BlockedAddressError, parse_ip_literal
 

@@ -126,7 +126,7 @@ async def test_v4_thinks_by_default_and_old_names_are_served_by_flash(
 
 
 async def test_lenient_switch_turns_the_checks_off() -> None:
-    sim = Simulator(lenient=True)
+    sim = Simulator(reasoning_check="off")
     history = [user("Hi"), {"role": "assistant", "content": "Hello!"}, user("Weather in Paris?")]
     async with sim.http_client() as client:
         assert (await chat(client, messages=history, tools=[WEATHER])).status_code == 200
@@ -244,4 +244,5 @@ async def test_r1_reasoner_does_not_support_tools() -> None:
     sim.script(Reply(content="unused"))
     async with sim.http_client() as client:
         response = await chat(client, model="deepseek-reasoner", messages=[user("a")], tools=[WEATHER])
-    assert error_of(response)["message"] == "deepseek-reasoner does not support Function Calling."
+    # the R1-era text has no full stop: obot-platform/obot #1475, spring-projects/spring-ai #2643
+    assert error_of(response)["message"] == "deepseek-reasoner does not support Function Calling"

@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 import jsonschema
 import pytest
-from agentkit.tools import clock, files, math, shell, web
 from hypothesis import given, settings, strategies as st
 from sim_helpers import CLOCK, WEATHER, user
 
@@ -17,6 +16,7 @@ from agentkit.sim import SIM_API_KEY, Simulator
 from agentkit.sim.arguments import Reading
 from agentkit.sim.policy import default_reply
 from agentkit.sim.schema_values import plan
+from agentkit.tools import clock, files, math, shell, web
 
 READY = [*clock.toolset().schemas, *math.toolset().schemas]
 

@@ -3,7 +3,9 @@
 Nothing is ever passed to ``eval``: only numbers, the operators + - * / // % **, unary signs, a few
 constants and a whitelist of functions are understood; anything else (names, attributes, subscripts,
 lambdas, strings) is refused with a message the model can act on. Sizes are bounded before computing, so
-``9**9**9`` or ``factorial(10**6)`` is refused at once instead of eating the CPU and memory.
+``9**9**9`` or ``factorial(10**6)`` is refused at once instead of eating the CPU and memory, and so is
+the total work of one expression: each operation's cost is estimated from its operands' sizes before it
+runs (``pow(3, 2**9999-1, 2**9999-1)`` alone would take seconds), against a budget of ``MAX_STEPS``.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from typing import Any
 from agentkit._tool import tool
 from agentkit._toolset import Toolset
 
-__all__ = ["MAX_INT_BITS", "MathError", "calculate", "evaluate", "toolset"]
+__all__ = ["MAX_INT_BITS", "MAX_STEPS", "MathError", "calculate", "evaluate", "toolset"]
 
 Number = int | float
 
 MAX_INT_BITS = 10_000
 """Integers larger than this many bits (about 3,000 digits) are refused."""
 MAX_EXPRESSION_CHARS = 1_000
+MAX_STEPS = 50_000_000
+"""The work one expression may do, in products of 30-bit machine words (about 0.1 s of CPU)."""
 _MAX_FACTORIAL = 1_000
 _MAX_COMB = 5_000
 
@@ -134,31 +138,86 @@ _HINTS: dict[type[ast.AST], str] = {
 }
 
 
-def _eval(node: ast.AST) -> Number:
+class _Budget:
+    """What is left of ``MAX_STEPS`` for one expression; every operation is charged before it runs."""
+
+    def __init__(self) -> None:
+        self.left = MAX_STEPS
+
+    def charge(self, name: str, args: list[Number]) -> None:
+        self.left -= _cost(name, args)
+        if self.left < 0:
+            raise MathError(
+                f"the expression needs too much computation (over {MAX_STEPS:,} steps, at {name}); "
+                "split it into smaller calculations or use smaller numbers"
+            )
+
+
+def _words(bits: int) -> int:
+    """Size in 30-bit words (CPython's digits): what the cost of big-integer arithmetic grows with."""
+    return bits // 30 + 1
+
+
+_LINEAR = frozenset({"Add", "Sub", "abs", "min", "max", "floor", "ceil", "trunc"})
+
+
+def _cost(name: str, args: list[Number]) -> int:
+    """An upper estimate of an operation's work in word products, measured against CPython (3.11): e.g.
+    a modular inverse costs ~50 squarings of its modulus, ``comb`` ~20 of its result."""
+    if not all(isinstance(a, int) for a in args):
+        return len(args)  # floats: constant time (an int is converted in time linear in its size)
+    ints = [abs(int(a)) for a in args]
+    sizes = [_words(a.bit_length()) for a in ints]
+    if name == "pow" and len(args) == 3:  # one square-and-multiply per exponent bit (+ inverse if < 0)
+        inverse = 64 * sizes[2] ** 2 if args[1] < 0 else 0
+        return max(ints[1].bit_length(), 1) * sizes[2] ** 2 + inverse
+    if name in ("**", "pow"):  # repeated squaring: the last, full-size square dominates
+        if args[1] <= 0:
+            return sizes[0]
+        result_bits = min(max(ints[0].bit_length() - 1, 1) * ints[1], MAX_INT_BITS + 30)
+        return 2 * _words(result_bits) ** 2
+    if name in ("factorial", "comb", "perm"):  # past its argument limit, the call is refused anyway
+        n = min(ints[0], (_MAX_FACTORIAL if name == "factorial" else _MAX_COMB) + 1)
+        k = min(ints[1], n) if len(ints) > 1 else n
+        result_bits = min(n, k * n.bit_length()) if name == "comb" else k * n.bit_length()
+        return 20 * _words(result_bits) ** 2
+    if name == "round":  # 10**digits is built
+        digits = min(ints[1], MAX_INT_BITS + 1) if len(ints) > 1 else 0
+        return sizes[0] ** 2 + _words(4 * digits) ** 2
+    if name in _LINEAR:
+        return sum(sizes)
+    largest = sorted(sizes, reverse=True)[:2]
+    return 2 * largest[0] * largest[-1]  # products, quotients, gcd, isqrt, logs
+
+
+def _eval(node: ast.AST, budget: _Budget) -> Number:
     if isinstance(node, ast.Expression):
-        return _eval(node.body)
+        return _eval(node.body, budget)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             return _check_int(node.value) if isinstance(node.value, int) else node.value
         raise MathError(f"only numbers are allowed, not {node.value!r}")
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _eval(node.left), _eval(node.right)
+        left, right = _eval(node.left, budget), _eval(node.right, budget)
+        budget.charge("**" if isinstance(node.op, ast.Pow) else type(node.op).__name__, [left, right])
         return _finish(_BINARY[type(node.op)](left, right))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        return _UNARY[type(node.op)](_eval(node.operand))
+        return _UNARY[type(node.op)](_eval(node.operand, budget))
     if isinstance(node, ast.Name):
         if node.id in _CONSTANTS:
             return _CONSTANTS[node.id]
         raise MathError(f"unknown name {node.id!r}; the constants are {', '.join(_CONSTANTS)}")
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
-            return _eval(node.func)  # an attribute, a lambda...: refused with its own reason below
+            _eval(node.func, budget)  # an attribute, a lambda...: refused with its own reason below
+            raise MathError("a number cannot be called: write 2*(3), not 2(3), to multiply")
         name = node.func.id
         if name not in _FUNCTIONS:
             raise MathError(f"{name}() is not an allowed function; allowed: {', '.join(_FUNCTIONS)}")
         if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             raise MathError(f"{name}() takes plain positional arguments only")
-        args = [_eval(arg) for arg in node.args]
+        args = [_eval(arg, budget) for arg in node.args]
+        budget.charge(name, args)
         try:
             return _finish(_FUNCTIONS[name](*args))
         except TypeError as exc:
@@ -188,7 +247,7 @@ def evaluate(expression: str) -> Number:
     except SyntaxError as exc:
         raise MathError(f"not a valid expression: {exc.msg}") from None
     try:
-        return _eval(tree)
+        return _eval(tree, _Budget())
     except ZeroDivisionError:
         raise MathError("division by zero") from None
     except OverflowError:

@@ -47,8 +47,11 @@ def current_turn(ctx: ReplayContext) -> bool:
 
 
 def all_with_tools(ctx: ReplayContext) -> bool:
-    """V4: with ``tools`` every assistant message carries it; without, the API ignores it."""
-    return ctx.has_tools
+    """V4: with ``tools`` every assistant message carries it. Without ``tools``, in thinking mode, every
+    turn that made tool calls still does: V4 answers 400 for a tool-call message without the key even in
+    a request without tools (a tool-less agent continuing a tool-using agent's history); the reasoning of
+    the other turns is ignored there, so it is dropped."""
+    return ctx.has_tools or (ctx.thinking and bool(ctx.message.get("tool_calls")))
 
 
 RULES: dict[str, ReasoningReplay] = {

@@ -2,9 +2,14 @@
 
 The command is split like a shell would (``shlex``) and run directly, without a shell, so pipes,
 redirections, ``&&`` and variables are not interpreted unless the toolset is built with
-``allow_shell=True``. Environment variables that look like secrets (``*KEY*``, ``*TOKEN*``, ``*SECRET*``,
-``*PASS*``, ``*AUTH*``..., or a URL with a password such as ``DATABASE_URL=postgres://u:pw@db``) are not
-passed on, so a command cannot print the agent's API key or other credentials into the conversation.
+``allow_shell=True``. Only the variables of ``SAFE_VARIABLES`` (PATH, HOME, LANG, ...) are passed on,
+not the agent's whole environment: a deny-list of secret-looking names always missed some
+(``SENTRY_DSN``, ``GH_PAT``, ``REDIS_URL=redis://:pw@host``...). On Linux every process the command
+starts is ended with it (``_reaper``), even one that left its process group (``setsid``, ``&``).
+
+What it does not do: sandbox. A command runs as the user, with the user's files and network, and can
+read the agent's own environment through ``/proc/<parent pid>/environ`` (``DEEPSEEK_API_KEY``
+included). The approval of each command is the only guard.
 
     from agentkit.tools import shell
     agent = Agent(model=..., tools=[shell.toolset(cwd="./project", timeout=60)], approve=...)
@@ -13,8 +18,8 @@ passed on, so a command cannot print the agent's API key or other credentials in
 from __future__ import annotations
 
 import os
-import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,13 +32,17 @@ from anyio.abc import ByteReceiveStream
 from agentkit._tool import Tool, tool
 from agentkit._toolset import Toolset
 
-__all__ = ["ShellError", "run_command", "toolset"]
+__all__ = ["SAFE_VARIABLES", "ShellError", "run_command", "toolset"]
 
-# AUTH but not AUTHOR (GIT_AUTHOR_NAME) nor SSH_AUTH_SOCK, which lends the agent, not its secret key.
-_SECRET_NAME = re.compile(
-    r"KEY|TOKEN|SECRET|PASS|_PWD$|CREDENTIAL|COOKIE|AUTH(?!OR_|OR$|_SOCK)", re.IGNORECASE
+SAFE_VARIABLES = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP"}
+    # what programs need on Windows to start at all
+    | {"SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "USERNAME", "HOMEDRIVE",
+       "HOMEPATH", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "PROGRAMFILES", "PROGRAMFILES(X86)"}
 )
-_PASSWORD_IN_URL = re.compile(r"://[^\s/@:]+:[^\s/@]+@")
+"""The variables commands get by default (and every ``LC_*``): what programs need, nothing secret."""
+
+_REAPER = [sys.executable, "-I", "-S", os.path.join(os.path.dirname(os.path.abspath(__file__)), "_reaper.py")]
 
 
 class ShellError(ValueError):
@@ -76,7 +85,7 @@ def _environment(settings: _Settings) -> dict[str, str]:
     return {
         name: value
         for name, value in os.environ.items()
-        if not _SECRET_NAME.search(name) and not _PASSWORD_IN_URL.search(value)
+        if name.upper() in SAFE_VARIABLES or name.startswith("LC_")
     }
 
 
@@ -92,27 +101,46 @@ def _arguments(command: str, allow_shell: bool) -> list[str]:
     return arguments
 
 
-def _kill(process: anyio.abc.Process) -> None:
-    """Kill the command and everything it started (it runs in a process group of its own)."""
+def _executable(arguments: list[str], settings: _Settings, env: Mapping[str, str]) -> None:
+    """Refuse a command that cannot start, as starting it would (the reaper starts it out of sight)."""
+    program = arguments[0]
+    if os.sep in program or (os.altsep and os.altsep in program):
+        program = os.path.join(settings.cwd or ".", program)
+    if shutil.which(program, path=env.get("PATH", os.defpath)) is None:
+        if os.path.isfile(program):
+            raise ShellError(f"permission denied running {arguments[0]!r}")
+        raise ShellError(f"command not found: {arguments[0]!r}")
+
+
+async def _end(process: anyio.abc.Process) -> None:
+    """End the command and everything it started: the reaper on SIGTERM (with a grace period), then
+    the process group (where the command runs without the reaper, or the reaper did not answer)."""
     try:
         if sys.platform == "win32":
             process.kill()
         else:
+            if sys.platform == "linux":
+                process.terminate()
+                with anyio.move_on_after(5):
+                    await process.wait()
             os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    await process.wait()
 
 
 async def run(command: str, settings: _Settings, timeout: float | None = None) -> str:
     """Run ``command`` and describe the outcome: exit code, standard output and standard error."""
     limit = settings.timeout if timeout is None else max(0.1, min(timeout, settings.timeout))
     arguments = _arguments(command, settings.allow_shell)
+    env = _environment(settings)
+    _executable(arguments, settings, env)
     out, err = _Capture(settings.max_output_chars), _Capture(settings.max_output_chars)
     try:
         process = await anyio.open_process(
-            arguments,
+            [*_REAPER, *arguments] if sys.platform == "linux" else arguments,
             cwd=settings.cwd,
-            env=_environment(settings),
+            env=env,
             stdin=subprocess.DEVNULL,
             start_new_session=sys.platform != "win32",
         )
@@ -127,8 +155,8 @@ async def run(command: str, settings: _Settings, timeout: float | None = None) -
                 tg.start_soon(err.drain, process.stderr)
             await process.wait()
         if scope.cancelled_caught:
-            _kill(process)
-            await process.wait()
+            with anyio.CancelScope(shield=True):
+                await _end(process)
     if scope.cancelled_caught:
         lines = [f"timed out after {limit:g} s and was killed"]
     else:
@@ -181,7 +209,8 @@ def toolset(
         timeout: The longest a command may run, in seconds.
         max_output_chars: Bytes kept of each of stdout and stderr.
         allow_shell: Run commands through the system shell (pipes, redirection, variables...).
-        env: The exact environment of commands (default: this process's, without secret-looking names).
+        env: The exact environment of commands (default: only this process's ``SAFE_VARIABLES`` and
+            ``LC_*``; pass ``env={**os.environ}`` to hand them everything, secrets included).
     """
     settings = _Settings(None if cwd is None else os.fspath(cwd), timeout, max_output_chars, allow_shell, env)
     return Toolset(_make_tool(settings), name="shell")

@@ -9,12 +9,14 @@ gigabytes of memory (a decompression bomb).
 
 from __future__ import annotations
 
+import codecs
 import urllib.parse
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
+import anyio.to_process
 import httpx
 
 from ._netguard import AddressPolicy, BlockedAddressError, parse_ip_literal
@@ -24,6 +26,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/ld+json")
 # zlib window bits of the content codings read; only gzip is asked for, deflate is read if sent anyway.
 _CODINGS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+_IN_THREAD_BYTES = 64_000
 
 
 class WebError(Exception):
@@ -38,6 +41,8 @@ class FetchOptions:
     max_redirects: int = 5
     max_bytes: int = 2_000_000
     timeout: float = 20.0
+    extract_timeout: float = 5.0
+    """Seconds to read the text of one large HTML page; a page built to be slow to read is skipped."""
     user_agent: str = "agentkit-web/0.1"
     transport: httpx.AsyncBaseTransport | None = None
     """A custom transport (tests, proxies); the address checks still run before it is used."""
@@ -166,12 +171,15 @@ async def _get_once(client: httpx.AsyncClient, url: httpx.URL, options: FetchOpt
         except httpx.ConnectError as exc:
             last_error = exc
             continue
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: httpx reads a bad Location too
             raise WebError(f"could not fetch {url}: {exc or type(exc).__name__}") from None
         try:
             location = response.headers.get("location")
             if response.status_code in _REDIRECTS and location:
-                return check_url(urllib.parse.urljoin(str(url), location))
+                try:
+                    return check_url(urllib.parse.urljoin(str(url), location))
+                except ValueError:  # urljoin on "http://[::1"
+                    raise WebError(f"{url} redirects to an invalid URL {location!r}") from None
             body, truncated = await _read_capped(response, options.max_bytes)
         except httpx.HTTPError as exc:
             raise WebError(f"could not read {url}: {exc or type(exc).__name__}") from None
@@ -224,7 +232,7 @@ def to_page(response: Response, *, with_links: bool = True) -> Page:
     if is_html(response):
         title, text, links = _extract_html(response.body, response.url, with_links)
     elif response.content_type.startswith(_TEXT_TYPES):
-        title, text, links = "", response.body.decode(response.charset or "utf-8", errors="replace"), []
+        title, text, links = "", response.body.decode(_codec(response.charset), errors="replace"), []
     else:
         raise WebError(
             f"{response.url} is {response.content_type or 'of unknown type'}, not a web page or text; "
@@ -240,6 +248,31 @@ def to_page(response: Response, *, with_links: bool = True) -> Page:
         size=len(response.body),
         truncated=response.truncated,
     )
+
+
+def _codec(charset: str | None) -> str:
+    """The page's declared charset if Python knows it, else UTF-8 (``charset=x-bogus`` is no error)."""
+    try:
+        return codecs.lookup(charset or "utf-8").name
+    except LookupError:
+        return "utf-8"
+
+
+async def read_page(response: Response, options: FetchOptions) -> Page:
+    """``to_page`` within a time bound. A crafted 2 MB page (thousands of ``<li>`` or unclosed ``<p>``)
+    costs ~10 s of CPU in extraction; so large HTML is read in a worker process (``anyio.to_process``),
+    killed at ``extract_timeout`` (a thread could not be stopped: it would burn the CPU on). HTML of up to
+    64 KB, where even a crafted page takes a fraction of a second, is read in a thread: no process."""
+    if not is_html(response) or len(response.body) <= _IN_THREAD_BYTES:
+        return await anyio.to_thread.run_sync(to_page, response)
+    try:
+        with anyio.fail_after(options.extract_timeout):
+            return await anyio.to_process.run_sync(to_page, response, cancellable=True)
+    except TimeoutError:
+        raise WebError(
+            f"reading the text of {response.url} ({len(response.body)} bytes of HTML) took more than "
+            f"{options.extract_timeout:g} s, so it was stopped: the page is built to be slow to read"
+        ) from None
 
 
 def _extract_html(body: bytes, url: str, with_links: bool) -> tuple[str, str, list[Link]]:

@@ -27,7 +27,7 @@ from agentkit._pricing import PRICES
 from agentkit._tool import Tool, tool
 from agentkit._toolset import Toolset
 
-from ._fetch import FetchOptions, Page, WebError, check_url, get, new_client, same_site, to_page
+from ._fetch import FetchOptions, Page, WebError, check_url, get, new_client, read_page, same_site
 from ._netguard import AddressPolicy, BlockedAddressError
 from ._summarize import summarize_text
 
@@ -77,7 +77,7 @@ async def fetch_page(url: str, settings: WebSettings | None = None) -> Page:
         response = await get(client, url, options)
     if response.status >= 400:
         raise WebError(f"{response.url} answered HTTP {response.status}")
-    return await anyio.to_thread.run_sync(to_page, response)
+    return await read_page(response, options)
 
 
 async def _robots(
@@ -88,7 +88,7 @@ async def _robots(
     robots_url = site.copy_with(path="/robots.txt", query=None)
     try:
         response = await get(client, robots_url, options)
-    except WebError as exc:
+    except Exception as exc:  # whatever went wrong (a bad redirect, a broken body...): unreachable
         rules.parse(["User-agent: *", "Disallow: /"])
         return rules, f"robots.txt could not be fetched, so nothing was crawled ({exc})"
     if 400 <= response.status < 500:
@@ -147,9 +147,10 @@ async def crawl_pages(
                     rules, problem = await _robots(client, site, options)
                     if problem or not rules.can_fetch(agent_name, response.url):
                         return CrawlResult([], [problem or f"robots.txt disallows {response.url}"])
-                page = await anyio.to_thread.run_sync(to_page, response)
-            except WebError as exc:
-                errors.append(str(exc))
+                page = await read_page(response, options)
+            except Exception as exc:  # one bad page is skipped with its reason, never the whole crawl
+                reason = str(exc) if isinstance(exc, WebError) else f"{current}: {type(exc).__name__}: {exc}"
+                errors.append(reason)
                 continue
             pages.append(page)
             if depth >= max_depth:
@@ -223,7 +224,9 @@ def _make_tools(settings: WebSettings) -> tuple[Tool, Tool, Tool]:
         return _format_page(page, settings.max_chars, include_links)
 
     @tool
-    async def crawl_site(url: str, max_pages: int = 10, max_depth: int = 2) -> str:
+    async def crawl_site(
+        url: str, max_pages: int = settings.max_pages, max_depth: int = settings.max_depth
+    ) -> str:
         """Crawl a website breadth-first from a start page, staying on the same host and obeying robots.txt.
 
         Returns the readable text of each page visited (shortened to fit). Use it to read several pages of
@@ -275,6 +278,7 @@ def toolset(
     max_redirects: int = FetchOptions.max_redirects,
     max_bytes: int = FetchOptions.max_bytes,
     timeout: float = FetchOptions.timeout,
+    extract_timeout: float = FetchOptions.extract_timeout,
     max_pages: int = WebSettings.max_pages,
     max_depth: int = WebSettings.max_depth,
     max_crawl_bytes: int = WebSettings.max_crawl_bytes,
@@ -291,6 +295,7 @@ def toolset(
         max_redirects: Redirects followed per request.
         max_bytes: The most bytes read from one response.
         timeout: Seconds per request, redirects included.
+        extract_timeout: Seconds to read the text of one large HTML page (a slower one is skipped).
         max_pages: The most pages one crawl reads.
         max_depth: The deepest link distance a crawl follows.
         max_crawl_bytes: The most bytes one crawl downloads.
@@ -304,6 +309,7 @@ def toolset(
             max_redirects=max_redirects,
             max_bytes=max_bytes,
             timeout=timeout,
+            extract_timeout=extract_timeout,
             user_agent=user_agent,
             transport=transport,
         ),

@@ -1,8 +1,12 @@
 """File tools confined to one root folder: list, read, search, and (with approval) write and delete.
 
 Every path the model gives is relative to the root. Absolute paths and ``..`` are refused outright, and
-the real path (symlinks resolved) must stay inside the root, so a symlink cannot lead out of it. Writing
-and deleting are marked ``requires_approval``: the agent asks its approval callback before each call.
+the real path (symlinks resolved) must stay inside the root, so a symlink cannot lead out of it; files
+are then opened race-free from the root's directory descriptor (``_rootfs``), so a link swapped in after
+the check is refused too, and only regular files are opened, so a named pipe cannot block. Broken links,
+link loops, pipes and names that are not UTF-8 are listed as what they are. Regular-expression search
+is time-bounded (``_search``; the ``files`` extra). Writing and deleting are marked
+``requires_approval``: the agent asks its approval callback before each call.
 
     from agentkit.tools import files
     agent = Agent(model=..., tools=[files.toolset(root="./notes")])
@@ -10,22 +14,23 @@ and deleting are marked ``requires_approval``: the agent asks its approval callb
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from agentkit._tool import Tool, tool
 from agentkit._toolset import Toolset
 
+from ._rootfs import FilesError, kind, open_file, remove
+from ._search import LineMatcher
+
 __all__ = ["FilesError", "toolset"]
 
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".mypy_cache"})
-
-
-class FilesError(ValueError):
-    """A path or file the tools refuse or cannot handle; the message is written for the model."""
 
 
 @dataclass(frozen=True)
@@ -34,25 +39,27 @@ class _Root:
     max_read_chars: int
     max_entries: int
     max_file_bytes: int
+    search_seconds: float
 
     def resolve(self, relative: str, *, must_exist: bool = True) -> Path:
         """The real path of ``relative`` inside the root, or a refusal that says why."""
-        text = relative.strip() or "."
-        if (
-            text.startswith(("/", "\\", "~"))
-            or PureWindowsPath(text).drive
-            or PurePosixPath(text).is_absolute()
-        ):
-            raise FilesError(
-                f"refused {relative!r}: give a path relative to the root folder, not an absolute one"
-            )
-        if ".." in re.split(r"[\\/]", text):
-            raise FilesError(f"refused {relative!r}: '..' is not allowed; paths stay inside the root folder")
-        real = (self.path / text).resolve()
+        return self.real(self.path / checked(relative), relative, must_exist=must_exist)
+
+    def real(self, path: Path, shown: str, *, must_exist: bool = True) -> Path:
+        """The real path of ``path`` (links resolved), refused unless it is inside the root."""
+        loop = FilesError(f"refused {shown!r}: it is a link loop (links pointing at each other)")
+        try:
+            real = path.resolve()
+        except RuntimeError:  # Python < 3.13 on a link loop (3.13: OSError ELOOP)
+            raise loop from None
+        except OSError as exc:  # a loop, or a link removed while it was being read
+            if exc.errno == errno.ELOOP:
+                raise loop from None
+            raise FilesError(f"{shown!r} changed while it was being resolved; try again") from None
         if not real.is_relative_to(self.path):
-            raise FilesError(f"refused {relative!r}: it is a link that leads outside the root folder")
+            raise FilesError(f"refused {shown!r}: it is a link that leads outside the root folder")
         if must_exist and not real.exists():
-            raise FilesError(f"{relative!r} does not exist; list_files shows what is there")
+            raise FilesError(f"{shown!r} does not exist; list_files shows what is there")
         return real
 
     def show(self, path: Path) -> str:
@@ -60,26 +67,59 @@ class _Root:
         return shown if shown != "." else "."
 
     def walk(self, start: Path, limit: int = 20_000) -> list[Path]:
-        """Up to ``limit`` regular files under ``start`` (links out of the root left out; VCS and cache
-        folders skipped), so that a huge tree cannot stall the tool, nor a named pipe block a search."""
+        """Up to ``limit`` entries under ``start`` that are not folders (files, links, pipes...; VCS and
+        cache folders skipped, links to folders not followed), so a huge tree cannot stall the tool."""
         found: list[Path] = []
         for folder, dirs, names in os.walk(start):
             dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
             for name in sorted(names):
-                path = Path(folder, name)
-                if path.is_file() and path.resolve().is_relative_to(self.path):
-                    found.append(path)
+                found.append(Path(folder, name))
                 if len(found) >= limit:
                     return found
         return found
 
+    def describe(self, entry: Path) -> str:
+        """One line of a listing: a folder ends with '/', a file has its size, anything else says what
+        it is (a broken link, a link loop, a named pipe...), so one odd entry never fails the listing."""
+        shown = entry.relative_to(self.path).as_posix()
+        try:
+            info = entry.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                try:
+                    target = entry.resolve(strict=True)
+                except FileNotFoundError:
+                    return f"{shown} (broken link: what it points to does not exist)"
+                except (OSError, RuntimeError):
+                    return f"{shown} (link loop: not accessible)"
+                if not target.is_relative_to(self.path):
+                    return f"{shown} (link outside the root folder: not accessible)"
+                info = target.stat()
+        except OSError:
+            return f"{shown} (vanished while being listed)"
+        if stat.S_ISDIR(info.st_mode):
+            return f"{shown}/"
+        if stat.S_ISREG(info.st_mode):
+            return f"{shown} ({info.st_size} bytes)"
+        return f"{shown} ({kind(info.st_mode)}: not readable)"
 
-def _read_text(path: Path, limit: int) -> str:
-    with path.open("rb") as handle:
-        data = handle.read(limit)
-    if b"\x00" in data[:8192]:
-        raise FilesError(f"{path.name} looks like a binary file; only text files can be read")
-    return data.decode("utf-8", errors="replace")
+    def read_text(self, path: Path) -> str:
+        """Up to ``max_file_bytes`` of the text file ``path`` (a real path inside the root)."""
+        descriptor = open_file(self.path, path, os.O_RDONLY, self.show(path))
+        with os.fdopen(descriptor, "rb") as handle:
+            data = handle.read(self.max_file_bytes)
+        if b"\x00" in data[:8192]:
+            raise FilesError(f"{self.show(path)} looks like a binary file; only text files can be read")
+        return data.decode("utf-8", errors="replace")
+
+
+def checked(relative: str) -> str:
+    """The model's path, refused if it is absolute or climbs out with '..'."""
+    text = relative.strip() or "."
+    if text.startswith(("/", "\\", "~")) or PureWindowsPath(text).drive or PurePosixPath(text).is_absolute():
+        raise FilesError(f"refused {relative!r}: give a path relative to the root, not an absolute one")
+    if ".." in re.split(r"[\\/]", text):
+        raise FilesError(f"refused {relative!r}: '..' is not allowed; paths stay inside the root folder")
+    return text
 
 
 def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
@@ -95,21 +135,13 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         folder = root.resolve(path)
         if not folder.is_dir():
             raise FilesError(f"{path!r} is a file, not a folder; use read_file to read it")
-        lines: list[str] = []
         if recursive:
             entries = [p for p in root.walk(folder) if fnmatch.fnmatch(p.name, pattern)][
                 : root.max_entries + 1
             ]
         else:
             entries = sorted(p for p in folder.iterdir() if fnmatch.fnmatch(p.name, pattern))
-        for entry in entries[: root.max_entries]:
-            shown = entry.relative_to(root.path).as_posix()
-            if not entry.resolve().is_relative_to(root.path):
-                lines.append(f"{shown} (link outside the root folder: not accessible)")
-            elif entry.is_dir():
-                lines.append(f"{shown}/")
-            else:
-                lines.append(f"{shown} ({entry.stat().st_size} bytes)")
+        lines = [root.describe(entry) for entry in entries[: root.max_entries]]
         if len(entries) > root.max_entries:
             lines.append(f"... more entries not shown (the first {root.max_entries} are listed)")
         return "\n".join(lines) or f"(no entries in {root.show(folder)} matching {pattern!r})"
@@ -124,10 +156,7 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         """
         if offset < 0:
             raise FilesError("offset must be 0 or more")
-        file = root.resolve(path)
-        if not file.is_file():
-            raise FilesError(f"{path!r} is not a file; use list_files for folders")
-        text = _read_text(file, root.max_file_bytes)
+        text = root.read_text(root.resolve(path))
         part = text[offset : offset + root.max_read_chars]
         end = offset + len(part)
         if end < len(text):
@@ -144,24 +173,23 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
             query: The text to look for (or a regular expression if regex is true).
             path: The folder to search in, relative to the root.
             pattern: A shell-style filter on file names, e.g. "*.md".
-            regex: Treat query as a Python regular expression.
+            regex: Treat query as a Python regular expression (a search has a time limit).
         """
-        try:
-            matcher = re.compile(query if regex else re.escape(query), re.IGNORECASE)
-        except re.error as exc:
-            raise FilesError(f"invalid regular expression {query!r}: {exc}") from None
+        matches = LineMatcher(query, regex=regex, seconds=root.search_seconds)
         start = root.resolve(path)
-        candidates = root.walk(start) if start.is_dir() else [start]
+        one_file = not start.is_dir()
         hits: list[str] = []
-        for file in candidates:
+        for file in [start] if one_file else root.walk(start):
             if not fnmatch.fnmatch(file.name, pattern):
                 continue
             try:
-                text = _read_text(file, root.max_file_bytes)
-            except (FilesError, OSError):
+                text = root.read_text(root.real(file, root.show(file)))
+            except (FilesError, OSError):  # binary, a pipe, a link out of the root or broken...
+                if one_file:  # ...said for the one file asked for, skipped in a folder
+                    raise
                 continue
             for number, line in enumerate(text.splitlines(), 1):
-                if matcher.search(line):
+                if matches(line, f"{root.show(file)}:{number}"):
                     hits.append(f"{root.show(file)}:{number}: {line.strip()[:300]}")
             if len(hits) > root.max_entries:
                 break
@@ -182,14 +210,13 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         file = root.resolve(path, must_exist=False)
         if file == root.path or file.is_dir():
             raise FilesError(f"{path!r} is a folder; give a file path")
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if not file.parent.resolve().is_relative_to(root.path):
-            raise FilesError(f"refused {path!r}: it is a link that leads outside the root folder")
-        # O_NOFOLLOW: a symlink put in place after the check is refused, not followed.
-        flags = (
-            os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC) | getattr(os, "O_NOFOLLOW", 0)
-        )
-        descriptor = os.open(file, flags, 0o644)
+        try:
+            content.encode("utf-8")  # checked before the file is opened (and emptied)
+        except UnicodeEncodeError as exc:
+            problem = f"{exc.reason} at {exc.start}"
+            raise FilesError(f"the content is not valid text ({problem}); nothing written") from None
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+        descriptor = open_file(root.path, file, flags, path)  # folders on the way are made
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(content)
         return f"{'appended' if append else 'wrote'} {len(content)} characters to {root.show(file)}"
@@ -201,20 +228,15 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         Args:
             path: The file or empty folder, relative to the root.
         """
-        link = root.path / path.strip()
-        target = root.resolve(path)
-        if target == root.path:
+        entry = PurePosixPath(checked(path).replace("\\", "/"))
+        if entry.name in ("", "."):
             raise FilesError("refused: the root folder itself cannot be deleted")
-        if link.is_symlink():  # delete the link itself, never what it points to...
-            if not link.parent.resolve().is_relative_to(root.path):  # ...nor a link reached through one
-                raise FilesError(f"refused {path!r}: it is a link that leads outside the root folder")
-            link.unlink()
-        elif target.is_dir():
-            if any(target.iterdir()):
-                raise FilesError(f"{path!r} is a folder that is not empty; delete its files first")
-            target.rmdir()
-        else:
-            target.unlink()
+        link = root.path / entry
+        if link.is_symlink() and not Path(os.path.realpath(link)).is_relative_to(root.path):
+            raise FilesError(f"refused {path!r}: it is a link that leads outside the root folder")
+        # The entry itself goes (a link, even a broken one or a loop, never what it points to), from
+        # its real parent folder: a link on the way that leads out of the root is refused.
+        remove(root.path, root.resolve(str(entry.parent)), entry.name, path)
         return f"deleted {path.strip()}"
 
     tools: list[Tool] = [list_files, read_file, search_files]
@@ -228,6 +250,7 @@ def toolset(
     max_read_chars: int = 20_000,
     max_entries: int = 500,
     max_file_bytes: int = 5_000_000,
+    search_seconds: float = 5.0,
 ) -> Toolset:
     """The file tools, confined to ``root`` (default: the current folder).
 
@@ -237,9 +260,10 @@ def toolset(
         max_read_chars: Characters one read_file call returns.
         max_entries: Entries one list_files or search_files call returns.
         max_file_bytes: Files are read up to this size.
+        search_seconds: The time one regular-expression search may take before it is refused.
     """
     folder = Path(root).expanduser().resolve()
     if not folder.is_dir():
         raise FilesError(f"the root folder {str(root)!r} does not exist or is not a folder")
-    settings = _Root(folder, max_read_chars, max_entries, max_file_bytes)
+    settings = _Root(folder, max_read_chars, max_entries, max_file_bytes, search_seconds)
     return Toolset(*_make_tools(settings, writable=not read_only), name="files")

@@ -83,7 +83,7 @@ def test_every_block_has_a_checked_language() -> None:
 
 @pytest.fixture
 def simulator_url() -> Iterator[str]:
-    """A fresh simulator for each block, as ``python -m agentkit.sim`` starts one (seed 0, era V4)."""
+    """A fresh simulator for each block, as the README starts one (``--seed 0``, era V4)."""
     from agentkit.sim import Simulator, serve
 
     with serve(Simulator(seed=0), host="127.0.0.1", port=0) as base_url:

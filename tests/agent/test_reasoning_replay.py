@@ -108,7 +108,7 @@ async def test_a_custom_policy_is_told_where_each_message_stands(thinking: bool)
         seen.append((ctx.index, ctx.current_turn, ctx.has_tools, ctx.thinking))
         return False
 
-    sim = Simulator(era="deepseek-v4", lenient=True)
+    sim = Simulator(era="deepseek-v4", reasoning_check="off")
     sim.script(Reply(content="Fine."))
     profile = dataclasses.replace(get_profile("deepseek-v4"), name="recording", reasoning_replay=record)
     history = [

@@ -225,7 +225,7 @@ def test_toolset_duplicate_names() -> None:
     with pytest.raises(ToolDefinitionError) as caught:
         Toolset(search, other, name="mine")
     assert str(caught.value) == snapshot(
-        "Toolset 'mine' has two different tools named 'search' (tests.tools.test_errors.test_toolset_duplicate_names.<locals>.search and tests.tools.test_errors.test_toolset_duplicate_names.<locals>.other). Rename one with @tool(name=...)."
+        "Toolset 'mine' has two different tools named 'search' (tests.tooldefs.test_errors.test_toolset_duplicate_names.<locals>.search and tests.tooldefs.test_errors.test_toolset_duplicate_names.<locals>.other). Rename one with @tool(name=...)."
     )
 
 

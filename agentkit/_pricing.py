@@ -1,6 +1,6 @@
 """DeepSeek prices as data: dated price periods, each with optional daily time windows.
 
-DeepSeek has repriced often and has twice priced by time of day (``deepseek-api.md`` §9):
+DeepSeek has repriced often and has twice priced by time of day (``docs/deepseek-api.md`` §10):
 
 - 2025 (V3/R1): a daily off-peak window UTC 16:30-00:30 with 50% off ``deepseek-chat`` and 75% off
   ``deepseek-reasoner``.
@@ -125,7 +125,7 @@ def _utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
     return datetime(year, month, day, hour, tzinfo=timezone.utc)
 
 
-# --------------------------------------------------------------------------- DeepSeek's price history (§9)
+# --------------------------------------------------------------------------- DeepSeek's price history (§10)
 
 _OFF_PEAK_2025 = (Window(time(16, 30), time(0, 30)),)
 """UTC 16:30-00:30 every day (Beijing 00:30-08:30)."""

@@ -1,6 +1,6 @@
 """Model profiles: what agentkit must know about a model family, as declarative data.
 
-DeepSeek changed its reasoning rule twice (``deepseek-api.md`` §3), so each era is a profile, and the
+DeepSeek changed its reasoning rule twice (``docs/deepseek-api.md`` §4), so each era is a profile, and the
 loop reads the profile instead of branching on model names. A profile says how reasoning is sent back,
 how thinking is switched, what thinking mode rejects, the model's limits and its prices. Define your
 own with ``Profile(...)`` or ``dataclasses.replace(get_profile("deepseek-v4"), name="mine", ...)`` and

@@ -1,6 +1,6 @@
 """Which assistant messages carry their ``reasoning_content`` back to the API.
 
-DeepSeek changed this rule twice (``deepseek-api.md`` §3), so it is a tiny policy named by the model
+DeepSeek changed this rule twice (``docs/deepseek-api.md`` §4), so it is a tiny policy named by the model
 profile and applied each time a request is built. History itself (``result.messages``) always keeps the
 reasoning, so a later run, or a run on another profile, can decide again.
 

@@ -2,7 +2,7 @@
 
 The decoder works on raw bytes (no text decoding, no per-line string objects beyond ``split``) because
 it sits on the hot path of every streamed token. It follows the SSE rules that other clients got wrong
-on DeepSeek (deepseek-api.md §12): ``: keep-alive`` comments and blank lines are skipped, a comment
+on DeepSeek (``docs/deepseek-api.md`` §6): ``: keep-alive`` comments and blank lines are skipped, a comment
 followed by a blank line is not an event (an event needs data), CR, LF and CRLF all end a line (even
 split across reads), several ``data:`` lines form one event, and ``[DONE]`` ends the stream.
 """
@@ -155,11 +155,10 @@ def _bad_chunk(payload: bytes, exc: ValidationError) -> APIError:
 
 
 class _ToolCallState:
-    __slots__ = ("arguments", "id", "name", "type")
+    __slots__ = ("arguments", "id", "name")
 
     def __init__(self) -> None:
         self.id = ""
-        self.type = "function"
         self.name = ""
         self.arguments: list[str] = []
 
@@ -223,8 +222,6 @@ class StreamAssembler:
                         call = state.tool_calls[fragment.index] = _ToolCallState()
                     if fragment.id:
                         call.id = fragment.id
-                    if fragment.type:
-                        call.type = fragment.type
                     function = fragment.function
                     if function is not None:
                         if function.name and not call.name:

@@ -1,7 +1,7 @@
 """The strict-mode transform: a tool's JSON Schema reduced to what DeepSeek's strict tools accept.
 
 Strict tools (``/beta``, ``"strict": true``) make the server validate the model's arguments against the
-schema, but the server only understands a subset of JSON Schema (``deepseek-api.md`` §4): every property
+schema, but the server only understands a subset of JSON Schema (``docs/deepseek-api.md`` §5): every property
 required, ``additionalProperties: false`` on every object, no length or item-count limits, a short list of
 string formats. This module rewrites a schema into that subset at decoration time, so a schema the server
 would reject is a :class:`ToolDefinitionError` naming the parameter, never a 400 in the middle of a run.

@@ -83,7 +83,7 @@ def test_exports_resolve() -> None:
 
 
 def test_the_wheel_ships_the_ready_tools_under_agentkit_only(tmp_path: Path) -> None:
-    # design.md: never install a generic top-level ``tools`` module into site-packages.
+    # docs/design.md: never install a generic top-level ``tools`` module into site-packages.
     result = _run("pip", "wheel", "-q", "--no-deps", ".", "-w", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     (wheel,) = tmp_path.glob("agentkit-*.whl")

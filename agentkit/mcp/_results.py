@@ -1,7 +1,7 @@
 """An MCP tool's result as the text of a ``tool`` message.
 
-A ``tool`` message's content is a string (``deepseek-api.md`` §1), so a result becomes text the model can
-use:
+A ``tool`` message's content is a string (``docs/deepseek-api.md`` §3), so a result becomes text the model
+can use:
 
 - text blocks as they are, one after another;
 - ``structuredContent`` as compact JSON: alone when the server sent no text, or instead of text that is

@@ -6,8 +6,8 @@ usage like any of its requests (tokens, cost, and one request). A server on prot
 within the tool call itself, so the run is known exactly; an older server sends the request on its own
 and it is answered for the earliest call still waiting on that server.
 
-Messages are sent as text (only DeepSeek's vision model reads images, ``deepseek-api.md`` §1): images and
-audio in the server's messages become a line saying so.
+Messages are sent as text (only DeepSeek's vision model reads images, ``docs/deepseek-api.md`` §3): images
+and audio in the server's messages become a line saying so.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Which model a name means, whether it thinks, and each era's reasoning_content rule.
 
-DeepSeek changed the reasoning_content rule twice (deepseek-api.md §3). A server has a default era
+DeepSeek changed the reasoning_content rule twice (``docs/deepseek-api.md`` §4). A server has a default era
 (``Simulator(era=...)``); a model name that belongs to one era selects that era for the request:
 
 ========================  =================  ============================================
@@ -118,7 +118,7 @@ def _has_reasoning(message: dict[str, Any]) -> bool:
 def check_reasoning(
     spec: ModelSpec, thinking: bool, request: dict[str, Any], strictness: ReasoningCheck = "strict"
 ) -> None:
-    """Raise the era's 400 when reasoning_content is passed back wrongly (deepseek-api.md §3)."""
+    """Raise the era's 400 when reasoning_content is passed back wrongly (``docs/deepseek-api.md`` §4)."""
     messages: list[dict[str, Any]] = request["messages"]
     if spec.era == "deepseek-r1":
         if any(_has_reasoning(m) for m in messages):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# The exact texts quoted in deepseek-api.md; tests compare against these constants.
+# The exact texts quoted in docs/deepseek-api.md §4; tests compare against these constants.
 R1_REASONING_IN_INPUT = (
     "The reasoning_content is an intermediate result for display purposes only and will not be included in "
     "the context for inference. Please remove the reasoning_content from your message to reduce network "

@@ -1,6 +1,6 @@
 """Response bodies in DeepSeek's exact shapes: the non-streamed object and the SSE chunk sequence.
 
-Key order and the presence of ``null`` keys follow the real recordings in shared/cassettes/chat: the
+Key order and the presence of ``null`` keys follow the real recordings in tests/data/cassettes: the
 thinking-mode role chunk ``{"role":"assistant","content":null,"reasoning_content":""}``, reasoning
 deltas with ``content: null``, answer deltas with ``reasoning_content: null``, tool-call fragments that
 carry id/type/name only on the first fragment, and usage riding on the final chunk (``"usage": null`` on

@@ -1,8 +1,9 @@
 """Strict-mode (beta) schema rules: what DeepSeek accepts in a ``strict: true`` function's parameters.
 
-deepseek-api.md §4: objects list every property in ``required`` and set ``additionalProperties: false``;
-strings take ``pattern`` and a few formats but not ``minLength``/``maxLength``; arrays take no
-``minItems``/``maxItems``; ``$ref`` into ``$defs`` (the docs spell it ``$def``; both are accepted).
+``docs/deepseek-api.md`` §5: objects list every property in ``required`` and set
+``additionalProperties: false``; strings take ``pattern`` and a few formats but not
+``minLength``/``maxLength``; arrays take no ``minItems``/``maxItems``; ``$ref`` into ``$defs`` (the docs
+spell it ``$def``; both are accepted).
 """
 
 from __future__ import annotations

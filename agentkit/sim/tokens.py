@@ -1,10 +1,10 @@
 """Token counts by the documented character ratios, and the context-cache model.
 
 DeepSeek documents about 0.3 token per English character and 0.6 per Chinese character
-(deepseek-api.md §11); prompts are rendered to text the way a chat template would, so the count grows with
-everything the model reads. The cache stores prefixes in 64-token units (§6): a request that repeats
-the beginning of an earlier prompt, or of an earlier prompt plus its answer, reads those whole units from
-cache. Hits are whole units, never partial ones, and a prefix under 64 tokens is never cached.
+(``docs/deepseek-api.md`` §11); prompts are rendered to text the way a chat template would, so the
+count grows with everything the model reads. The cache stores prefixes in 64-token units (§7): a request
+that repeats the beginning of an earlier prompt, or of an earlier prompt plus its answer, reads those whole
+units from cache. Hits are whole units, never partial ones, and a prefix under 64 tokens is never cached.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The design.md example, with its exact names, against the simulator (default policy and scripted)."""
+"""The docs/design.md example, with its exact names, against the simulator (default policy and scripted)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ async def get_weather(city: str, unit: Literal["c", "f"] = "c") -> str:
 
 
 def example_agent(sim: Simulator | None = None, base_url: str = "http://sim") -> Agent:
-    """design.md's agent, on ``sim`` in process, or on a simulator served at ``base_url``."""
+    """docs/design.md's agent, on ``sim`` in process, or on a simulator served at ``base_url``."""
     return Agent(
         model="deepseek-chat",
         tools=[get_weather],

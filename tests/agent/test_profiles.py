@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from inline_snapshot import snapshot
 
-from agentkit import Profile, get_profile
+from agentkit import Profile, UserError, get_profile
 from agentkit._profiles import register_profile
 from agentkit._replay import ReplayContext, request_messages, resolve
 from agentkit._request import RequestPlan
@@ -91,6 +91,15 @@ def test_replay_keeps_objects_and_key_order() -> None:
     assert json.dumps(again) == json.dumps(out)
 
 
+def test_replay_onto_a_message_without_content_puts_the_reasoning_last() -> None:
+    """OpenAI-compatible servers let a tool-calling assistant message leave ``content`` out."""
+    message = {"role": "assistant", "tool_calls": TOOL_TURN["tool_calls"]}
+    (out,) = request_messages([message], resolve("all-with-tools"), has_tools=True, thinking=True)
+    assert list(out.items()) == [
+        ("role", "assistant"), ("tool_calls", TOOL_TURN["tool_calls"]), ("reasoning_content", "")
+    ]
+
+
 def test_user_defined_profile_and_policy() -> None:
     def only_tool_turns(ctx: ReplayContext) -> bool:
         return bool(ctx.message.get("tool_calls"))
@@ -143,5 +152,5 @@ def test_request_plan_shapes_the_request() -> None:
             "user_id": "u1",
         }
     )
-    with pytest.raises(Exception, match="no thinking switch"):
+    with pytest.raises(UserError, match="no thinking switch"):
         RequestPlan.build("deepseek-reasoner", get_profile("deepseek-r1"), {"thinking": True}, [])

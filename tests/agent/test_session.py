@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agentkit import InMemorySession, SQLiteSession, tool
+from agentkit import InMemorySession, SQLiteSession, UserError, tool
 from agentkit.sim import Reply, Simulator
 
 from .conftest import AgentFactory, assert_every_call_answered
@@ -123,5 +123,5 @@ async def test_session_receives_each_step_and_continues(sim: Simulator, make_age
         "assistant",
     ]
     assert second.new_messages() == second.messages[4:]
-    with pytest.raises(Exception, match="history= or session="):
+    with pytest.raises(UserError, match="history= or session="):
         await agent.run("x", session=session, history=[])

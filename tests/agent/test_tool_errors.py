@@ -197,7 +197,10 @@ async def test_approval(sim: Simulator, make_agent: AgentFactory) -> None:
         Reply(content="ok"),
     )
     result = await make_agent(tools=[delete_file], approve=approve).run("go")
-    assert sorted(a["path"] for _, a in asked) == ["/etc/passwd", "/tmp/x"]  # asked concurrently
+    assert sorted(asked, key=lambda a: a[1]["path"]) == [  # asked concurrently, with the tool's name
+        ("delete_file", {"path": "/etc/passwd"}),
+        ("delete_file", {"path": "/tmp/x"}),
+    ]
     assert tool_answers(result.messages) == [
         "deleted /tmp/x",
         "The user did not approve this call to 'delete_file'; it was not run.",

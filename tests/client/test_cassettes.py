@@ -1,4 +1,4 @@
-"""Real recorded DeepSeek traffic (shared/cassettes/chat) through the client, over MockTransport."""
+"""Real recorded DeepSeek traffic (tests/data/cassettes) through the client, over MockTransport."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -62,6 +63,18 @@ async def test_transient_statuses_are_retried_with_backoff(
     assert result.choices[0].message.content == "Hi"
     assert len(server.requests) == 3
     assert sleeps == [0.5 * 1.125, 1.0 * 1.125], "base 0.5s doubling, jitter 1..1.25 (random fixed at 0.5)"
+
+
+async def test_each_retry_is_logged_with_its_count_delay_and_cause(
+    client: DeepSeekClient, server: Server, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="agentkit")
+    server.responses = [failing(503), failing(429), OK]
+    await client.chat(HELLO)
+    assert [r.getMessage() for r in caplog.records if r.name == "agentkit"] == [
+        "retry 1 of 2 in 0.56s after ServerOverloadedError",
+        "retry 2 of 2 in 1.12s after RateLimitError",
+    ]
 
 
 async def test_retries_give_up_after_max_retries(
@@ -160,6 +173,15 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(httpx.Headers({"Retry-After": "soon"}), now) is None
     assert parse_retry_after(httpx.Headers({"Retry-After": "-3"}), now) == 0.0
     assert parse_retry_after(httpx.Headers({}), now) is None
+
+
+def test_parse_retry_after_from_a_plain_mapping_of_lowercase_names() -> None:
+    """Any ``Mapping`` will do (HTTP/2 and ASGI headers are lowercase); sub-second values stay exact."""
+    assert parse_retry_after({"retry-after-ms": "250"}) == 0.25
+    assert parse_retry_after({"retry-after-ms": "-5"}) == 0.0
+    assert parse_retry_after({"retry-after": "3"}) == 3.0
+    assert parse_retry_after({"retry-after-ms": "x", "retry-after": "2"}) == 2.0
+    assert parse_retry_after({"x-other": "3"}) is None
 
 
 def test_backoff_schedule_and_jitter_bounds() -> None:

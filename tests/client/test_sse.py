@@ -45,6 +45,19 @@ def test_crlf_and_cr_line_endings_even_split_across_reads() -> None:
         assert decode(body[:cut], body[cut:]) == ([b'{"a":1}', b'{"b":2}'], True), cut
 
 
+def test_cr_only_events_come_out_as_each_read_completes_them() -> None:
+    """A server ending lines with a bare CR: each event is returned by the read that completes it, not
+    rescued by ``close``. Only a CR at the very end of a read waits, since an LF may follow it."""
+    decoder = SSEDecoder()
+    assert decoder.feed(b'data: {"a":1}\r\rdata: {"b":2}\r') == [b'{"a":1}']
+    assert decoder.feed(b'\rdata: {"c":3}\r\r') == [b'{"b":2}']
+    assert decoder.feed(b"data: [DONE]\r\r") == [b'{"c":3}']
+    assert not decoder.done  # the blank line of [DONE] is the CR held back
+    assert decoder.close() == []
+    assert decoder.done
+    assert decoder.close() == []  # closing again finds nothing left
+
+
 def test_every_split_point_of_a_body_gives_the_same_events() -> None:
     body = b': keep-alive\n\ndata: {"a":"x y"}\n\ndata:{"b":2}\n\n\ndata: [DONE]\n\n'
     for cut in range(1, len(body)):

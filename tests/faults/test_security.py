@@ -1,4 +1,4 @@
-"""Security checks that tests/client, tests/cli and tests/readytools do not already make: the key through
+"""Security checks that tests/client, tests/cli and tests/ready_tools do not already make: the key through
 a whole agent run (every logger at DEBUG, reprs, errors, the SQLite file, the CLI as a real process),
 the web guard under combined bypasses and when the model drives it, the files guard against dangling
 and chained links, and approval through the Agent for the ready tools. Each fails without its guard.

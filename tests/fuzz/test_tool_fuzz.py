@@ -4,7 +4,7 @@ The schema builder gets signatures drawn from a grammar that mixes supported ann
 cannot express (callables, bytes, opaque classes, non-string dict keys, unresolvable names, odd defaults,
 ``*args``): each must give a valid JSON Schema or a ToolDefinitionError, never another exception.
 ``Tool.parse_arguments`` gets arbitrary text and arbitrary JSON: a dict of arguments or a
-ToolArgumentError, never another exception. (tests/tools checks supported types in depth; this is
+ToolArgumentError, never another exception. (tests/tooldefs checks supported types in depth; this is
 the hostile side.)
 """
 

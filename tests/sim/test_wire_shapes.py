@@ -1,4 +1,4 @@
-"""The simulator's bodies have the real server's keys and chunk structure (shared/cassettes/chat)."""
+"""The simulator's bodies have the real server's keys and chunk structure (tests/data/cassettes)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
+import time as time_module
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
 
+from agentkit import _pricing
 from agentkit._pricing import PRICES, WEEKDAYS, Period, Price, Pricing, Window
 from agentkit._wire import Usage
 
@@ -93,8 +96,22 @@ def test_timezones_are_converted_to_utc() -> None:
 
 
 def test_naive_datetimes_are_refused() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
+    message = "price_at needs a timezone-aware datetime, e.g. datetime.now(timezone.utc)"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         PRICES["deepseek-flash"].price_at(datetime(2026, 9, 1, 7))
+
+
+@pytest.mark.skipif(not hasattr(time_module, "tzset"), reason="time.tzset is Unix only")
+def test_prices_do_not_depend_on_the_machines_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time_module.tzset()
+    try:
+        # UTC 02:00 Monday is peak (10:00 in Shanghai is not); UTC 23:00 is off-peak (07:00 there is not)
+        assert PRICES["deepseek-flash"].price_at(at("2026-08-17T02:00")) == FLASH_PEAK
+        assert PRICES["deepseek-flash"].price_at(datetime(2026, 8, 18, 7, tzinfo=BEIJING)) == FLASH_OFF
+    finally:
+        monkeypatch.undo()
+        time_module.tzset()
 
 
 def test_cost_peak_vs_off_peak_same_usage() -> None:
@@ -152,17 +169,49 @@ def test_user_defined_pricing() -> None:
     assert custom.price_at(at("2027-01-02T12:00")) == Price(2, 2, 2)
 
 
-def test_invalid_pricing_data_is_refused() -> None:
-    with pytest.raises(ValueError, match="date order"):
-        Pricing((Period(None, Price(1, 1, 1)), Period(at("2027-01-01T00:00"), Price(1, 1, 1)),
-                 Period(at("2026-01-01T00:00"), Price(1, 1, 1))))
-    with pytest.raises(ValueError, match="window_price"):
-        Period(None, Price(1, 1, 1), (Window(time(1), time(2)),))
-    with pytest.raises(ValueError, match="timezone-aware"):
-        Period(datetime(2027, 1, 1), Price(1, 1, 1))
-    with pytest.raises(ValueError, match="at least one"):
-        Pricing(())
-
-
 def test_every_named_price_list_names_itself() -> None:
     assert {name: p.name for name, p in PRICES.items()} == {name: name for name in PRICES}
+
+
+def test_scaled_prices_scale_every_component() -> None:
+    assert Price(0.02, 0.4, 1.0).scaled(0.5) == Price(0.01, 0.2, 0.5)
+    assert Price(0.02, 0.4, 1.0).scaled(2) == Price(0.04, 0.8, 2.0)
+
+
+def test_the_table_instants_are_utc_hours() -> None:
+    # The PRICES table is built at import time from this helper, so it is checked here directly.
+    assert _pricing._utc(2026, 8, 16, 16) == datetime(2026, 8, 16, 16, tzinfo=UTC)
+    assert _pricing._utc(2026, 4, 24) == datetime(2026, 4, 24, 0, tzinfo=UTC)
+
+
+def test_the_sunday_night_window_reaches_monday_morning() -> None:
+    # 2025-04-27 is a Sunday: its off-peak window runs on into Monday 00:00-00:30 UTC.
+    assert PRICES["deepseek-chat"].price_at(at("2025-04-28T00:15")) == Price(0.035, 0.135, 0.55)
+    sunday_only = Window(time(22), time(2), frozenset({6}))
+    assert sunday_only.contains(at("2025-04-28T01:00"))
+    assert not sunday_only.contains(at("2025-04-29T01:00"))
+
+
+def test_a_window_ending_where_it_starts_lasts_the_whole_day() -> None:
+    whole_day = Window(time(8), time(8))
+    assert all(whole_day.contains(at(f"2026-08-17T{hour:02}:00")) for hour in range(24))
+
+
+def test_flat_pricing_keeps_its_name() -> None:
+    assert Pricing.flat(Price(1, 1, 1)).name == ""
+    assert Pricing.flat(Price(1, 1, 1), name="local").name == "local"
+
+
+def test_invalid_pricing_data_is_refused_saying_what_to_fix() -> None:
+    order = "Pricing periods must be in date order, and only the first may have since=None"
+    with pytest.raises(ValueError, match=f"^{re.escape(order)}$"):
+        Pricing((Period(None, Price(1, 1, 1)), Period(at("2027-01-01T00:00"), Price(1, 1, 1)),
+                 Period(at("2026-01-01T00:00"), Price(1, 1, 1))))
+    with pytest.raises(ValueError, match=f"^{re.escape(order)}$"):
+        Pricing((Period(None, Price(1, 1, 1)), Period(None, Price(1, 1, 1))))
+    with pytest.raises(ValueError, match=r"^a Period with windows needs a window_price$"):
+        Period(None, Price(1, 1, 1), (Window(time(1), time(2)),))
+    with pytest.raises(ValueError, match=r"^Period\.since must be timezone-aware \(UTC\)$"):
+        Period(datetime(2027, 1, 1), Price(1, 1, 1))
+    with pytest.raises(ValueError, match=r"^Pricing needs at least one Period$"):
+        Pricing(())

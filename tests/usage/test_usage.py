@@ -68,6 +68,19 @@ def test_servers_without_deepseek_cache_fields() -> None:
     assert (run.total_tokens, run.prompt_cache_miss_tokens) == (42, 40)
 
 
+def test_the_split_is_derived_only_when_the_deepseek_fields_are_both_absent() -> None:
+    even = Usage(prompt_tokens=100, prompt_cache_hit_tokens=50, prompt_cache_miss_tokens=50)
+    assert cache_split(even) == (50, 50)
+    assert cache_split(Usage(prompt_tokens=1)) == (0, 1)  # even one token is not free
+    assert cache_split(Usage()) == (0, 0)
+
+
+def test_a_request_added_without_a_cost_costs_nothing() -> None:
+    run = RunUsage()
+    run.add(Usage(prompt_tokens=10, completion_tokens=2, total_tokens=12))
+    assert (run.requests, run.cost) == (1, 0.0)
+
+
 def test_limits_pass_below_every_limit() -> None:
     limits = UsageLimits(request_limit=3, total_tokens_limit=100, prompt_tokens_limit=80,
                          completion_tokens_limit=20, cost_limit=0.01)
@@ -94,6 +107,8 @@ def test_limits_pass_below_every_limit() -> None:
          "(completion_tokens=80 used so far)"),
         (UsageLimits(cost_limit=0.05), RunUsage(cost=0.0512),
          "The next request would exceed the cost_limit of $0.05 ($0.051200 spent so far)"),
+        (UsageLimits(cost_limit=0.05), RunUsage(cost=0.05),  # reaching a limit is enough
+         "The next request would exceed the cost_limit of $0.05 ($0.050000 spent so far)"),
     ],
 )
 def test_every_limit_message(limits: UsageLimits, usage: RunUsage, message: str) -> None:

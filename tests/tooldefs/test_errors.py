@@ -20,6 +20,7 @@ from agentkit import (
     ToolDefinitionError,
     Toolset,
     TooManyToolsError,
+    UserError,
     get_profile,
     tool,
 )
@@ -224,7 +225,7 @@ def test_toolset_duplicate_names() -> None:
     with pytest.raises(ToolDefinitionError) as caught:
         Toolset(search, other, name="mine")
     assert str(caught.value) == snapshot(
-        "Toolset 'mine' has two different tools named 'search' (tests.tools.test_errors.test_toolset_duplicate_names.<locals>.search and tests.tools.test_errors.test_toolset_duplicate_names.<locals>.other). Rename one with @tool(name=...)."
+        "Toolset 'mine' has two different tools named 'search' (tests.tooldefs.test_errors.test_toolset_duplicate_names.<locals>.search and tests.tooldefs.test_errors.test_toolset_duplicate_names.<locals>.other). Rename one with @tool(name=...)."
     )
 
 
@@ -364,7 +365,7 @@ async def test_call_without_context() -> None:
     def whoami(ctx: RunContext[str]) -> str:
         return ctx.deps
 
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(UserError) as caught:
         await whoami.call({})
     assert str(caught.value) == snapshot("Tool 'whoami' takes a RunContext: pass ctx= to Tool.call")
 

@@ -1,4 +1,4 @@
-"""The design.md example, exactly, and the official openai SDK sending ``.schema`` unchanged."""
+"""The docs/design.md example, exactly, and the official openai SDK sending ``.schema`` unchanged."""
 
 from __future__ import annotations
 

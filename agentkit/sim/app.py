@@ -101,8 +101,7 @@ class Simulator:
     def inject(self, fault: Fault | str, times: int | None = 1) -> None:
         """Apply a fault (a :class:`Fault` or a spec like ``"429;retry_after=2"``) to the next ``times``
         requests; ``times=None`` keeps it until :meth:`clear_faults`."""
-        for item in parse_faults(fault) if isinstance(fault, str) else [fault]:
-            self._faults.add(item, times)
+        self._faults.add(parse_faults(fault) if isinstance(fault, str) else [fault], times)
 
     def clear_faults(self) -> None:
         self._faults.clear()

@@ -86,26 +86,31 @@ def parse_faults(spec: str) -> list[Fault]:
 
 @dataclass
 class _Armed:
-    fault: Fault
+    faults: list[Fault]
     times: int | None
 
 
 class FaultQueue:
-    """Server-wide faults: each applies to the next ``times`` requests (``None``: until cleared)."""
+    """Server-wide faults, in the order they were injected: the first injection applies to the next
+    ``times`` requests (``None``: until cleared), then the next one takes over. So ``inject("503")``
+    twice fails two requests in a row; the faults of one spec (``"latency;seconds=1, 429"``) act together."""
 
     def __init__(self) -> None:
         self._armed: list[_Armed] = []
 
-    def add(self, fault: Fault, times: int | None) -> None:
-        self._armed.append(_Armed(fault, times))
+    def add(self, faults: list[Fault], times: int | None) -> None:
+        if faults:
+            self._armed.append(_Armed(list(faults), times))
 
     def clear(self) -> None:
         self._armed.clear()
 
     def take(self) -> list[Fault]:
-        taken = [armed.fault for armed in self._armed]
-        for armed in self._armed:
-            if armed.times is not None:
-                armed.times -= 1
-        self._armed = [armed for armed in self._armed if armed.times is None or armed.times > 0]
-        return taken
+        if not self._armed:
+            return []
+        head = self._armed[0]
+        if head.times is not None:
+            head.times -= 1
+            if head.times <= 0:
+                self._armed.pop(0)
+        return list(head.faults)

@@ -50,6 +50,16 @@ async def test_server_faults_apply_to_the_next_requests(sim: Simulator, http: ht
     assert len(sim.requests) == 4
 
 
+async def test_faults_injected_one_after_another_queue(sim: Simulator, http: httpx.AsyncClient) -> None:
+    """Two injections fail two requests in a row (the second used to be used up unseen with the first);
+    the faults of one spec still act together on one request."""
+    sim.inject("503")
+    sim.inject("429")
+    sim.inject("latency;seconds=0.01, 500")
+    statuses = [(await http.post("/chat/completions", json=BODY)).status_code for _ in range(4)]
+    assert statuses == [503, 429, 500, 200]
+
+
 async def test_admin_endpoint_arms_and_clears_faults(http: httpx.AsyncClient) -> None:
     assert (await http.post("/_sim/faults", json={"fault": "500", "times": 1})).status_code == 200
     assert (await http.post("/chat/completions", json=BODY)).status_code == 500

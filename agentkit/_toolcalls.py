@@ -140,18 +140,17 @@ class ToolCallRunner:
 
     async def _run_group(self, step: ToolStep, group: list[int]) -> None:
         if group:
-            await run_all([partial(self._answer_into, step, i) for i in group])
+            await run_all([partial(self.run_call, step.calls[i], step, i) for i in group])
 
-    async def _answer_into(self, step: ToolStep, i: int) -> None:
-        step.results[i] = await self.run_call(step.calls[i])
-
-    async def run_call(self, call: ToolCall) -> ToolResult:
-        """One call through the run's hooks; never raises except for cancellation and ``UserError``."""
-        decided = approval(self.decisions.get(call["id"]))
+    async def run_call(self, call: ToolCall, step: ToolStep, i: int) -> None:
+        """Answer ``step``'s call ``i`` through the run's hooks; never raises except for cancellation and
+        ``UserError``."""
+        decided = approval(self.decisions.get(call["id"])) if self.decisions else None
         info = ToolCallInfo(self.run, call, self.toolset.get(call["function"]["name"]), decided)
         if not self.hooks:
-            return await self._execute(info)
-        return await chain_tool_call(self.hooks, info, lambda: self._execute(info))
+            step.results[i] = await self._execute(info)
+        else:
+            step.results[i] = await chain_tool_call(self.hooks, info, lambda: self._execute(info))
 
     async def _execute(self, info: ToolCallInfo) -> ToolResult:
         call, tool = info.call, info.tool

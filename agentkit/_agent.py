@@ -225,7 +225,8 @@ class Agent(Generic[DepsT, OutputT]):
         async with AsyncExitStack() as sources:
             # 1. The tools (tool sources listed), the conversation so far, then instructions and prompt.
             tools = await self._catalog.for_run(sources)
-            tools.check_approval(approve)
+            info.toolset = tools.toolset
+            approve = tools.approval(approve, hooks)
             client = self._pool.get()
             models = Models.build(self, tools, client, options.get("settings"))  # its own, then fallbacks
             run = await self._start(prompt, options, info, client, tools)

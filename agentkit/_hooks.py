@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ._events import StreamEvent, ToolResult
     from ._profiles import Profile
     from ._tool import Tool
+    from ._toolset import Toolset
     from ._usage import RunUsage
     from ._wire import ChatCompletion, ChatRequest, ToolCall
 
@@ -62,6 +63,8 @@ class RunInfo:
     usage: RunUsage
     parent: RunInfo | None = None
     """The run whose tool call started this run (an agent used as a tool), else ``None``."""
+    toolset: Toolset | None = None
+    """The run's tools (the agent's own and its tool sources'), once the run has listed them."""
     state: dict[object, Any] = field(default_factory=dict)
     """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
     relayed: list[StreamEvent] = field(default_factory=list)
@@ -103,6 +106,10 @@ class ToolCallInfo:
 
 class Hook:
     """Override the methods you need; the defaults pass the operation through unchanged."""
+
+    decides_approvals: bool = False
+    """True for a hook that sets ``ToolCallInfo.approval`` of every ``requires_approval`` call (a durable
+    run waiting for a person's decision): then a run needs no ``approve`` callback for such tools."""
 
     def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
         """The run's events (``RunDone`` last, carrying the result); an error ends the iterator."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
@@ -20,7 +20,11 @@ from ._settings import ModelSettings, merge_settings
 from ._toolset import Toolset
 
 if TYPE_CHECKING:
+    from ._hooks import Hook
     from ._profiles import Profile
+    from ._toolcalls import Approve
+
+    Approval = Approve | Literal["defer"] | None
     from ._tool import Tool
     from ._wire import ToolDefinition
 
@@ -86,13 +90,20 @@ class RunTools:
             object.__setattr__(self, "_plan", plan)  # frozen: the cache is the one mutable part
         return plan
 
-    def check_approval(self, approve: object) -> None:
+    def approval(self, approve: Approval, hooks: tuple[Hook, ...]) -> Approval:
+        """The run's ``approve``: a hook that decides approvals (a durable run) takes the place of a
+        missing callback or of ``"defer"``; tools that need approval with nobody to decide are an error."""
+        if callable(approve):
+            return approve
+        if any(hook.decides_approvals for hook in hooks):
+            return None
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]
             raise ApprovalRequiredError(
                 f"tools {names} require approval: pass approve=callback, or approve='defer' to stop the run "
                 "with the calls in result.pending_approvals"
             )
+        return approve
 
 
 class ToolCatalog:

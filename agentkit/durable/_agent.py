@@ -75,10 +75,7 @@ class DurableAgent(Generic[DepsT, OutputT]):
         _engine.register(self.queue)
 
         async def run_workflow(prompt: str | None, options: RunOptions) -> RunResult[OutputT]:
-            hook = DurableHook(self.policy)
-            if self.policy.wait_for_approvals:
-                options = {**options, "approve": _tool_source_approval}
-            with using_hooks(hook):
+            with using_hooks(DurableHook(self.policy)):
                 return await self.agent.run(prompt, **options)
 
         self.workflow = DBOS.workflow(name=f"agentkit.{self.name}.run")(run_workflow)
@@ -165,11 +162,3 @@ class DurableAgent(Generic[DepsT, OutputT]):
         # another worker is watched in the database; DBOS's default look once a second is slow for that.
         return await handle.get_result(polling_interval_sec=RESULT_POLL)
 
-
-def _tool_source_approval(name: str, arguments: dict[str, Any]) -> bool:
-    """The ``approve`` of a durable run without one: its own tools' approvals are decided by the durable
-    hook (``send_approval``) before this could be asked, so only a tool source's tool gets here."""
-    raise UserError(
-        f"tool {name!r} comes from a tool source and requires approval: durable runs wait for "
-        "send_approval only for the agent's own tools; give the agent an approve callback"
-    )

@@ -73,6 +73,7 @@ class DurableHook(Hook):
 
     def __init__(self, policy: DurablePolicy) -> None:
         self.policy = policy
+        self.decides_approvals = policy.wait_for_approvals
         self.run: RunInfo | None = None
         self._published = False
         self._steps: dict[str, StepReservation] = {}
@@ -123,7 +124,7 @@ class DurableHook(Hook):
         message = completion.choices[0].message if completion.choices else None
         waiting: list[dict[str, Any]] = []
         for call in (message.tool_calls or []) if message is not None else []:
-            tool = self.run.agent.toolset.get(call.function.name) if self.run is not None else None
+            tool = self.run.toolset.get(call.function.name) if self.run and self.run.toolset else None
             if tool is not None and not self.policy.repeatable(tool.name):
                 self._marks[call.id] = DBOS.reserve_step()
             self._steps[call.id] = DBOS.reserve_step()

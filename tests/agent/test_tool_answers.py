@@ -12,7 +12,17 @@ import anyio
 import pytest
 from pydantic import BaseModel
 
-from agentkit import Hook, RunContext, RunDone, RunInfo, StreamEvent, ToolCallInfo, ToolResult, tool
+from agentkit import (
+    ApprovalRequiredError,
+    Hook,
+    RunContext,
+    RunDone,
+    RunInfo,
+    StreamEvent,
+    ToolCallInfo,
+    ToolResult,
+    tool,
+)
 from agentkit.sim import Reply, Simulator
 
 from .conftest import AgentFactory
@@ -244,6 +254,32 @@ async def test_hooks_see_each_call_and_may_answer_or_approve_it(
         "Error: there is no tool named 'nope'. Available tools: double, boom, erase.",
     ]
     assert asked == []
+
+
+class Decider(Recorder):
+    decides_approvals = True
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("approve", [None, "defer"])
+async def test_a_hook_that_decides_approvals_stands_in_for_the_approve_callback(
+    sim: Simulator, make_agent: AgentFactory, approve: str | None
+) -> None:
+    """Without such a hook the run is refused at once (no callback) or stops for a person (defer)."""
+    plain_hook = make_agent(tools=[erase], hooks=[Recorder(approve=True)], approve=approve)
+    if approve is None:
+        with pytest.raises(ApprovalRequiredError):
+            await plain_hook.run("Erase a.txt")
+    else:
+        sim.script(Reply(tool_calls=[("erase", {"path": "a.txt"})]))
+        stopped = await plain_hook.run("Erase a.txt")
+        waiting = [(p.tool_name, p.arguments) for p in stopped.pending_approvals]
+        assert waiting == [("erase", {"path": "a.txt"})]
+    sim.script(Reply(tool_calls=[("erase", {"path": "b.txt"})]), Reply(content="done"))
+    deciding_hook = make_agent(tools=[erase], hooks=[Decider(approve=True)], approve=approve)
+    result = await deciding_hook.run("Erase b.txt")
+    assert [m["content"] for m in result.messages if m["role"] == "tool"] == ["erased b.txt"]
+    assert result.pending_approvals == [] and result.output == "done"
 
 
 @pytest.mark.anyio

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from agentkit import Agent, Denied, MaxTurnsExceeded, UserError, tool
+from agentkit import Agent, Denied, MaxTurnsExceeded, Tool, UserError, tool
 from agentkit.durable import DurableAgent, pending_approvals, send_approval
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
@@ -98,6 +98,51 @@ async def test_a_call_waits_for_a_decision_and_a_refusal_is_told_to_the_model(
         "The user did not approve this call to 'refund'; it was not run. Reason: over the limit", "4"
     ]
     assert await pending_approvals("refund-1") == []
+
+
+class Refunds:
+    """A tool source (tools listed at run time) with one tool that requires approval."""
+
+    def __init__(self, refunded: list[str]) -> None:
+        @tool(requires_approval=True)
+        def refund(order: str) -> str:
+            """Refund an order."""
+            refunded.append(order)
+            return "refunded"
+
+        self.tools = [refund]
+
+    async def __aenter__(self) -> Refunds:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def list_tools(self) -> list[Tool[..., Any]]:
+        return self.tools
+
+
+async def test_a_deferring_agent_waits_durably_for_a_tool_source_tool(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    """approve="defer" and a tool from a tool source: the durable run waits for send_approval all the same."""
+    refunded: list[str] = []
+    sim.script(Reply(tool_calls=[("refund", {"order": "B2"})]), Reply(content="Refunded B2."))
+    agent = Agent(tools=[Refunds(refunded)], approve="defer", api_key=SIM_API_KEY, base_url=sim_url)
+    durable = DurableAgent(agent, name="deferred", database_url=db)
+    await durable.launch()
+    results = []
+
+    async def run() -> None:
+        results.append(await durable.run("Refund order B2.", workflow_id="refund-2"))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        waiting = await pending_approvals("refund-2", timeout=30)
+        assert [(w.tool_name, w.arguments) for w in waiting] == [("refund", {"order": "B2"})]
+        await send_approval("refund-2", waiting[0].tool_call_id, True)
+    assert results[0].output == "Refunded B2." and refunded == ["B2"]
+    assert results[0].pending_approvals == []
 
 
 def answer_by_question(request: dict[str, Any]) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic
@@ -18,6 +19,7 @@ from .._hooks import using_hooks
 from .._pool import SYNC_LOOP
 from .._run import OutputT, RunOptions, RunResult
 from . import _engine
+from ._gate import Gate, direct
 from ._hook import DurableHook, DurablePolicy
 
 if TYPE_CHECKING:
@@ -73,10 +75,12 @@ class DurableAgent(Generic[DepsT, OutputT]):
             approval_timeout=approval_timeout,
         )
         _engine.register(self.queue)
+        self.gate = Gate(self.queue)
 
         async def run_workflow(prompt: str | None, options: RunOptions) -> RunResult[OutputT]:
-            with using_hooks(DurableHook(self.policy)):
-                return await self.agent.run(prompt, **options)
+            async with self.gate.slot():
+                with using_hooks(DurableHook(self.policy)):
+                    return await self.agent.run(prompt, **options)
 
         self.workflow = DBOS.workflow(name=f"agentkit.{self.name}.run")(run_workflow)
         """The DBOS workflow of one run, ``(prompt, options)`` -> ``RunResult``: to enqueue it yourself."""
@@ -153,11 +157,12 @@ class DurableAgent(Generic[DepsT, OutputT]):
     ) -> RunResult[OutputT]:
         await self.launch()
         handle: WorkflowHandleAsync[RunResult[OutputT]]
-        if workflow_id is None:
-            handle = await DBOS.start_workflow_async(self.workflow, prompt, options)
-        else:
-            with SetWorkflowID(workflow_id):
+        token = direct.set(True)  # the run's task inherits it: it does not wait for the batch's gate
+        try:
+            with SetWorkflowID(workflow_id) if workflow_id is not None else nullcontext():
                 handle = await DBOS.start_workflow_async(self.workflow, prompt, options)
+        finally:
+            direct.reset(token)
         # A run resumed in the background (DBOS recovers this worker's runs when it starts) or running on
         # another worker is watched in the database; DBOS's default look once a second is slow for that.
         return await handle.get_result(polling_interval_sec=RESULT_POLL)

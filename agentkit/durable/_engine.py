@@ -91,8 +91,11 @@ def launch(given_url: str | None, executor_id: str | None = None) -> None:
                 "log_level": "WARNING",
             }
             if url.startswith("sqlite"):
-                # One connection: the process's writers wait in turn, not in SQLite's busy handler.
-                config["db_engine_kwargs"] = {"creator": _sqlite_connector(url), "pool_size": 1}
+                # One connection: the process's writers wait in turn, not in SQLite's busy handler; a
+                # file connection never goes stale, so it is not pinged before each use.
+                config["db_engine_kwargs"] = {
+                    "creator": _sqlite_connector(url), "pool_size": 1, "pool_pre_ping": False,
+                }
             if executor_id:
                 config["executor_id"] = executor_id
             DBOS(config=config)

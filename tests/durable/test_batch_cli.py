@@ -8,13 +8,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 from dbos import DBOS
 
-from agentkit import _cli
+from agentkit import _cli, tool
 from agentkit.durable import DurableAgent
-from agentkit.sim import Simulator
+from agentkit.sim import Reply, Simulator
 
 CONCURRENCY = 8
 
@@ -83,18 +85,43 @@ def test_a_bad_prompt_line_is_named_before_anything_runs(
     assert not (tmp_path / "db.sqlite").exists()
 
 
+RUNNING: list[int] = [0, 0]
+"""Tool calls running now, and the most seen at once."""
+
+
+@tool
+async def hold() -> str:
+    """Hold for a moment."""
+    RUNNING[0] += 1
+    RUNNING[1] = max(RUNNING)
+    await anyio.sleep(0.05)
+    RUNNING[0] -= 1
+    return "held"
+
+
+def hold_then_answer(request: dict[str, Any]) -> Reply:
+    if request["messages"][-1]["role"] == "tool":
+        return Reply(content="done")
+    return Reply(tool_calls=[("hold", {})])
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_the_queue_gets_the_concurrency_and_the_rate_limit(
-    sim_url: str, db: str, tmp_path: Path
+async def test_a_worker_takes_twice_its_concurrency_from_the_queue_and_runs_its_concurrency_at_once(
+    sim: Simulator, sim_url: str, db: str, tmp_path: Path
 ) -> None:
     from agentkit import Agent
     from agentkit.sim import SIM_API_KEY
 
-    durable = DurableAgent(Agent(api_key=SIM_API_KEY, base_url=sim_url), name="limited", database_url=db)
-    await durable.batch([], output=tmp_path / "none.jsonl", concurrency=3, per_minute=120, progress=False)
+    sim.script(*[hold_then_answer] * 24)
+    agent = Agent(tools=[hold], api_key=SIM_API_KEY, base_url=sim_url)
+    durable = DurableAgent(agent, name="limited", database_url=db)
+    prompts = [f"Prompt {i}" for i in range(12)]
+    report = await durable.batch(prompts, output=tmp_path / "held.jsonl", concurrency=3, per_minute=600,
+                                 progress=False)
+    assert (report.done, RUNNING) == (12, [0, 3])
     queue = await DBOS.retrieve_queue_async(durable.queue)
     assert queue is not None
     assert (await queue.get_worker_concurrency_async(), await queue.get_limiter_async()) == (
-        3, {"limit": 120, "period": 60.0}
+        6, {"limit": 600, "period": 60.0}
     )

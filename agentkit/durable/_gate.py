@@ -1,0 +1,84 @@
+"""How many queued runs a worker runs at once, and why it takes twice as many from the queue.
+
+DBOS starts a queued run when its queue thread next looks at the queue (every ``QUEUE_POLL`` s) and finds
+the worker below its ``worker_concurrency``. Left at ``concurrency``, a finished run's place stays empty
+until that look: half a polling interval on average, as long as a fast model request. So a worker takes
+up to ``PREFETCH`` times its concurrency from the queue, and this gate lets ``concurrency`` of them run
+at once: when one finishes, the next taken one starts at once. The runs waiting here have made no request
+yet, so a crash costs nothing more (they resume or start when their worker restarts, or are taken again).
+
+The gate holds the runs of the agent's workflow that DBOS started from a queue (a batch's prompts, and
+runs resumed after a crash); a run started with ``DurableAgent.run`` in this process does not wait here.
+Its size comes from the queue's ``worker_concurrency`` in the database, which the submitter of a batch
+sets for every worker (DBOS keeps one per queue); each worker reads it again every ``REFRESH`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+
+from dbos import DBOS
+
+PREFETCH = 2
+REFRESH = 5.0
+
+direct: ContextVar[bool] = ContextVar("agentkit_durable_direct", default=False)
+"""Set while ``DurableAgent.run`` starts its run (the run's task inherits it): that run is not gated."""
+
+
+class Gate:
+    """At most ``size`` gated runs at once on the event loop that runs them (DBOS's)."""
+
+    def __init__(self, queue: str) -> None:
+        self.queue = queue
+        self.size: int | None = None
+        """None: no limit (the process works on no batch)."""
+        self._read_at = -REFRESH
+        self._running = 0
+        self._condition: asyncio.Condition | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def take(self, concurrency: int) -> int:
+        """Run ``concurrency`` at once; returns how many DBOS should take from the queue."""
+        self.size = concurrency
+        self._read_at = time.monotonic()
+        return PREFETCH * concurrency
+
+    async def read(self) -> None:
+        """Follow the queue's ``worker_concurrency`` (set by whoever submitted the last batch)."""
+        self._read_at = time.monotonic()
+        queue = await DBOS.retrieve_queue_async(self.queue)
+        taken = await queue.get_worker_concurrency_async() if queue is not None else None
+        self.size = None if taken is None else max(1, -(-taken // PREFETCH))
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if direct.get():
+            yield
+            return
+        if time.monotonic() - self._read_at >= REFRESH:
+            await self.read()
+        if self.size is None:
+            yield
+            return
+        condition = self._bound()
+        async with condition:
+            await condition.wait_for(lambda: self.size is None or self._running < self.size)
+            self._running += 1
+        try:
+            yield
+        finally:
+            async with condition:
+                self._running -= 1
+                condition.notify()
+
+    def _bound(self) -> asyncio.Condition:
+        """The condition of the running loop (DBOS makes a new loop each time it is launched)."""
+        loop = asyncio.get_running_loop()
+        if self._condition is None or self._loop is not loop:
+            self._condition, self._loop, self._running = asyncio.Condition(), loop, 0
+        return self._condition

@@ -48,11 +48,11 @@ if TYPE_CHECKING:
 FINISHED = ["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"]
 RESULT_POLL = 0.2
 """Seconds between two looks for finished prompts."""
-QUEUE_POLL = 0.05
-"""Seconds between two looks of each worker for queued prompts. DBOS's default (1 s) starves a fast batch;
-each look costs a few queries (about 2 ms of CPU: an idle worker spends 4% of a core on them). A worker
-takes twice its concurrency from the queue (see ``_gate``), so the next prompt waits there when one
-finishes: the interval need only be shorter than a prompt (a 50 ms model request makes 0.05 s)."""
+QUEUE_POLL = 0.1
+"""Seconds between two looks of each worker for queued prompts: DBOS's default (1 s) starves a fast batch,
+and each look costs a few queries (about 2 ms of CPU: an idle worker spends 2% of a core on them). A
+worker takes more prompts than it runs at once (see ``_gate``), so a finished prompt's successor is
+already there: the interval need not be short."""
 WINDOW = 1000
 """Unfinished prompts looked at per poll, oldest first (the queue starts them in that order)."""
 

@@ -1,11 +1,13 @@
-"""How many queued runs a worker runs at once, and why it takes twice as many from the queue.
+"""How many queued runs a worker runs at once, and why it takes three times as many from the queue.
 
 DBOS starts a queued run when its queue thread next looks at the queue (every ``QUEUE_POLL`` s) and finds
 the worker below its ``worker_concurrency``. Left at ``concurrency``, a finished run's place stays empty
 until that look: half a polling interval on average, as long as a fast model request. So a worker takes
-up to ``PREFETCH`` times its concurrency from the queue, and this gate lets ``concurrency`` of them run
-at once: when one finishes, the next taken one starts at once. The runs waiting here have made no request
-yet, so a crash costs nothing more (they resume or start when their worker restarts, or are taken again).
+up to ``PREFETCH`` times its concurrency from the queue and this gate lets ``concurrency`` of them run at
+once: when one finishes, a waiting one starts at once. The waiting ones must last until the next look,
+``interval / run time`` times the concurrency: two with 0.1 s and 50 ms requests, hence three in all.
+The runs waiting here have made no request yet, so a crash costs nothing more (they start when their
+worker restarts, like the runs it was running).
 
 The gate holds the runs of the agent's workflow that DBOS started from a queue (a batch's prompts, and
 runs resumed after a crash); a run started with ``DurableAgent.run`` in this process does not wait here.
@@ -23,7 +25,7 @@ from contextvars import ContextVar
 
 from dbos import DBOS
 
-PREFETCH = 2
+PREFETCH = 3
 REFRESH = 5.0
 
 direct: ContextVar[bool] = ContextVar("agentkit_durable_direct", default=False)

@@ -107,7 +107,7 @@ def hold_then_answer(request: dict[str, Any]) -> Reply:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_a_worker_takes_twice_its_concurrency_from_the_queue_and_runs_its_concurrency_at_once(
+async def test_a_worker_takes_more_than_its_concurrency_from_the_queue_and_runs_its_concurrency_at_once(
     sim: Simulator, sim_url: str, db: str, tmp_path: Path
 ) -> None:
     from agentkit import Agent
@@ -123,5 +123,5 @@ async def test_a_worker_takes_twice_its_concurrency_from_the_queue_and_runs_its_
     queue = await DBOS.retrieve_queue_async(durable.queue)
     assert queue is not None
     assert (await queue.get_worker_concurrency_async(), await queue.get_limiter_async()) == (
-        6, {"limit": 600, "period": 60.0}
+        9, {"limit": 600, "period": 60.0}
     )

@@ -93,8 +93,9 @@ class DurableHook(Hook):
                 async for item in items:
                     yield item
             return
-        text = await DBOS.run_step_async({"name": "agentkit.model_request"}, _complete, proceed)
-        completion = ChatCompletion.model_validate_json(text)
+        live: list[ChatCompletion] = []
+        text = await DBOS.run_step_async({"name": "agentkit.model_request"}, _complete, proceed, live)
+        completion = live[0] if live else ChatCompletion.model_validate_json(text)  # else replayed
         await self._prepare_calls(completion)
         yield completion
 
@@ -160,11 +161,13 @@ class DurableHook(Hook):
         return True if message.get("approved") is True else Denied(str(message.get("reason") or ""))
 
 
-async def _complete(proceed: Callable[[], AsyncIterator[ResponseItem]]) -> str:
-    """The step of a model request: the response's completion, as JSON (streamed events are not kept)."""
+async def _complete(proceed: Callable[[], AsyncIterator[ResponseItem]], live: list[ChatCompletion]) -> str:
+    """The step of a model request: the response's completion, as JSON (streamed events are not kept);
+    ``live`` gets the completion itself, which the run then uses without parsing the JSON back."""
     async with closing(proceed()) as items:
         async for item in items:
             if isinstance(item, ChatCompletion):
+                live.append(item)
                 return item.model_dump_json()
     raise AssertionError("a model request ended without its completion")  # pragma: no cover
 

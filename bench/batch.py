@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -128,8 +129,9 @@ async def bench(base_url: str, args: argparse.Namespace, folder: Path) -> None:
         helper.send_signal(signal.SIGINT)
         helper.wait(timeout=30)
     n = len(prompts)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"{n} prompts, {args.concurrency} at a time, {args.latency * 1000:.0f} ms per response, "
-          f"{database.split(':', 1)[0]}:")
+          f"{database.split(':', 1)[0]} (load average {load}):")
     print(f"  plain asyncio.gather: {n / plain_seconds:6.1f} prompts/s ({plain_seconds:.2f} s, "
           f"{plain_cpu / n * 1000:.1f} ms CPU a prompt)")
     print(f"  durable batch:        {n / durable_seconds:6.1f} prompts/s ({durable_seconds:.2f} s, "

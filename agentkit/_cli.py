@@ -56,9 +56,11 @@ def _console(*, stderr: bool = False) -> Console:
 
 
 def _redact(text: str) -> str:
-    """Remove the API key from anything about to be printed."""
-    key = os.environ.get("DEEPSEEK_API_KEY", "")
-    return text.replace(key, "***") if len(key) >= 4 else text
+    """Mask the API key in anything about to be printed: any long enough piece of it, in any ASCII case
+    or JSON-escaped, as the client masks it in error text (``_secret.mask_text``)."""
+    from ._secret import mask_text
+
+    return mask_text(text, os.environ.get("DEEPSEEK_API_KEY", ""))
 
 
 def visible(text: str) -> str:

@@ -198,3 +198,18 @@ def test_sim_serves_on_loopback_until_stopped() -> None:
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.communicate(timeout=30)
+
+
+def test_an_error_echoing_a_piece_of_the_key_in_any_case_or_escaped_is_masked(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", secret)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in secret[:12])
+
+    def boom(args: Any) -> int:
+        raise ValueError(f"bad key {secret.upper()[3:]} / {escaped}")
+
+    monkeypatch.setattr(_cli, "_cmd_models", boom)
+    ran = cli("models")
+    assert ran.err == ("error: unexpected ValueError: bad key <api key> / <api key> "
+                       "(run again with --debug to see where)\n")

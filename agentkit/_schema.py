@@ -262,7 +262,11 @@ def _type_hints(target: Callable[..., Any], name: str, localns: dict[str, Any] |
     if "RunContext" not in getattr(target, "__globals__", {}):
         namespace.setdefault("RunContext", RunContext)  # imported only under TYPE_CHECKING is fine too
     try:
-        return typing.get_type_hints(_hint_source(target), localns=namespace, include_extras=True)
+        hints = typing.get_type_hints(_hint_source(target), localns=namespace, include_extras=True)
+        init = getattr(target, "__init__", None) if inspect.isclass(target) else None
+        if inspect.isfunction(init):  # a class is called through __init__: its hints win over the class's
+            hints.update(typing.get_type_hints(_hint_source(init), localns=namespace, include_extras=True))
+        return hints
     except Exception as exc:  # NameError, or a TypeError from a bad annotation
         raise ToolDefinitionError(
             f"Tool {name!r}: cannot resolve the type annotations ({type(exc).__name__}: {exc}). "

@@ -75,6 +75,41 @@ def test_a_callable_object_is_described_by_its_call_method() -> None:
     assert made("Ada") == "Hello, Ada"
 
 
+class Ticket:
+    """Open a ticket.
+
+    Args:
+        title: One line.
+        priority: 1 (urgent) to 4.
+    """
+
+    title: Any  # the class's own hints are not what the call takes: __init__'s are
+
+    def __init__(self, title: str, priority: int = 3) -> None:
+        self.title, self.priority = title, priority
+
+
+def test_a_class_is_described_by_its_docstring_and_init() -> None:
+    made = tool(Ticket)
+    assert made.schema["function"] == snapshot(
+        {
+            "name": "Ticket",
+            "description": "Open a ticket.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string", "description": "One line."},
+                    "priority": {"type": "integer", "description": "1 (urgent) to 4.", "default": 3},
+                },
+                "required": ["title"],
+                "additionalProperties": False,
+            },
+        }
+    )
+    opened = made(**made.parse_arguments('{"title": "Printer on fire"}'))
+    assert (opened.title, opened.priority) == ("Printer on fire", 3)
+
+
 @pytest.mark.parametrize("first", ["self", "cls"])
 def test_an_untyped_self_or_cls_first_is_taken_for_a_method(first: str) -> None:
     namespace: dict[str, Any] = {}

@@ -45,7 +45,7 @@ class ClientPool:
         shared = self._shared()
         if shared is not None:
             return shared
-        loop = _current_loop()
+        loop = current_loop()
         entry = self._clients.get(id(loop))
         if entry is not None and entry[0] is loop:
             return entry[1]
@@ -60,7 +60,7 @@ class ClientPool:
         """Close this loop's client and the ``run_sync`` loop's; forget those of other loops (a
         connection cannot be closed from a loop that does not own it)."""
         clients, self._clients = self._clients, {}
-        here = _current_loop()
+        here = current_loop()
         for loop, client in clients.values():
             if loop is here:
                 await client.aclose()
@@ -73,7 +73,7 @@ class ClientPool:
                 del self._clients[key]
 
 
-def _current_loop() -> object:
+def current_loop() -> object:
     """The running asyncio loop, or the root task of the running trio run."""
     try:
         return asyncio.get_running_loop()

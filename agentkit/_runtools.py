@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
+from ._pool import current_loop
 from ._request import RequestPlan
 from ._settings import ModelSettings, merge_settings
 from ._toolset import Toolset
@@ -108,7 +109,8 @@ class RunTools:
 
 class ToolCatalog:
     """An agent's tools: its own, plus what its tool sources list. Sources are opened for each run, or
-    once for all runs while the agent is entered (``hold_open``)."""
+    once for all runs while the agent is entered (``hold_open``): for the runs on that event loop, since
+    a connection belongs to the loop that opened it (a ``run_sync`` meanwhile opens its own)."""
 
     def __init__(self, toolset: Toolset, sources: Sequence[ToolSource], output: OutputSpec, profile: Profile):
         self.toolset, self.sources = toolset, tuple(sources)
@@ -117,25 +119,26 @@ class ToolCatalog:
         self._listed: list[int] = []
         """Which source lists ``_tools`` was built from (by identity: a source returns the same list
         object while its tools are unchanged)."""
-        self._held: AsyncExitStack | None = None
+        self._held: tuple[object, AsyncExitStack] | None = None
+        """The event loop the sources are held open on, and how to close them."""
 
     async def hold_open(self) -> None:
         if self._held is None and self.sources:
             stack = AsyncExitStack()
             for source in self.sources:
                 await stack.enter_async_context(source)
-            self._held = stack
+            self._held = (current_loop(), stack)
 
     async def release(self) -> None:
-        stack, self._held = self._held, None
-        if stack is not None:
-            await stack.aclose()
+        held, self._held = self._held, None
+        if held is not None:
+            await held[1].aclose()
 
     async def for_run(self, run_stack: AsyncExitStack) -> RunTools:
         """The tools of a run starting now; sources not held open are opened on ``run_stack``."""
         if not self.sources:
             return self._tools
-        if self._held is None:
+        if self._held is None or self._held[0] is not current_loop():
             for source in self.sources:
                 await run_stack.enter_async_context(source)
         listed = [await source.list_tools() for source in self.sources]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from agentkit import ToolCallStarted, ToolResult
+from agentkit import ToolCallStarted, ToolResult, UserError
 from agentkit.mcp import MCPServer
 from agentkit.sim import Simulator
 
@@ -57,3 +58,22 @@ async def test_a_run_gets_the_real_time(make_agent: AgentFactory, sim: Simulator
     assert answer["datetime"] in result.output
     offered = sim.requests[0].json["tools"]  # type: ignore[index]
     assert [t["function"]["name"] for t in offered] == ["time_get_current_time", "time_convert_time"]
+
+
+async def test_an_agent_held_open_on_one_loop_runs_on_another_too(make_agent: AgentFactory) -> None:
+    """A connection belongs to its event loop: run_sync (agentkit's background loop) opens its own while
+    the agent holds one open here; the server itself says which loops have it open."""
+    clock = MCPServer.stdio(TIME_SERVER[0], TIME_SERVER[1:], prefix="time")
+    agent = make_agent(tools=[clock])
+    question = "What is the current time in the timezone Asia/Tokyo?"
+    with anyio.fail_after(60):
+        async with agent:
+            here = await agent.run(question)
+            there = await anyio.to_thread.run_sync(agent.run_sync, question, abandon_on_cancel=True)
+            with pytest.raises(UserError, match=r"open on another event loop only: .* open it \(`async"):
+                await anyio.to_thread.run_sync(anyio.run, clock.list_tools, abandon_on_cancel=True)
+            assert len(await clock.list_tools()) == 2  # still open here
+    for result in (here, there):
+        assert json.loads(tool_messages(result.messages)[0])["timezone"] == "Asia/Tokyo"
+    with pytest.raises(UserError, match=r"open the MCP server .* first"):
+        await clock.list_tools()

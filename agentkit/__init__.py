@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
     from ._hooks import (
         Hook as Hook,
         ModelRequestInfo as ModelRequestInfo,
+        ResponseItem as ResponseItem,
         RunInfo as RunInfo,
         ToolCallInfo as ToolCallInfo,
     )
@@ -96,6 +97,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         RunUsage as RunUsage,
         UsageLimits as UsageLimits,
     )
+    from ._wire import ChatCompletion as ChatCompletion
     from .otel import (
         instrument as instrument,
         uninstrument as uninstrument,
@@ -119,6 +121,8 @@ _EXPORTS: dict[str, str] = {
     "RetryPolicy": "_retry",
     "Hook": "_hooks",
     "ModelRequestInfo": "_hooks",
+    "ResponseItem": "_hooks",
+    "ChatCompletion": "_wire",
     "RunInfo": "_hooks",
     "ToolCallInfo": "_hooks",
     "ToolSource": "_runtools",

@@ -212,7 +212,8 @@ class Agent(Generic[DepsT, OutputT]):
         agent = effective(self)  # the agent as an ``override`` in this context changes it
         hooks = active_hooks(agent.hooks)
         deps, parent = options.get("deps"), CURRENT_RUN.get()
-        info = RunInfo(agent, agent.model, agent.profile, prompt, stream, deps, [], RunUsage(), parent)
+        info = RunInfo(agent, agent.model, agent.profile, prompt, stream, deps, [], RunUsage(), parent,
+                       hooks=hooks)
         events = agent._loop(prompt, options, info, hooks)
         return chain_run(hooks, info, events) if hooks else events
 

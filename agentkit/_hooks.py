@@ -65,6 +65,9 @@ class RunInfo:
     """The run whose tool call started this run (an agent used as a tool), else ``None``."""
     toolset: Toolset | None = None
     """The run's tools (the agent's own and its tool sources'), once the run has listed them."""
+    hooks: tuple[Hook, ...] = ()
+    """The hooks around the run's operations, for one made on its behalf outside the loop (an MCP
+    server's sampling request, which is a ``ModelRequestInfo`` with ``sampling=True``)."""
     state: dict[object, Any] = field(default_factory=dict)
     """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
     relayed: list[StreamEvent] = field(default_factory=list)
@@ -85,7 +88,11 @@ class ModelRequestInfo:
     request: ChatRequest
     """The request body as it is sent (do not change it)."""
     number: int
-    """1 for the run's first request, 2 for the second, ..."""
+    """1 for the run's first turn (model request of the loop), 2 for the second, ...; for a sampling
+    request, the count of the run's requests before it (sampling ones included), plus one."""
+    sampling: bool = False
+    """True for a request an MCP server asked for during a tool call (``sampling/createMessage``): not
+    one of the run's turns, and its completion goes back to the server, not into the conversation."""
 
 
 @dataclass(eq=False)

@@ -88,7 +88,7 @@ class DurableHook(Hook):
     async def wrap_request(
         self, request: ModelRequestInfo, proceed: Callable[[], AsyncIterator[ResponseItem]]
     ) -> AsyncIterator[ResponseItem]:
-        if request.run is not self.run:
+        if request.run is not self.run or request.sampling:  # sampling: part of its tool call's step
             async with closing(proceed()) as items:
                 async for item in items:
                     yield item

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         ModelResponseDone as ModelResponseDone,
         PartialOutput as PartialOutput,
         ReasoningDelta as ReasoningDelta,
+        ResponseItem as ResponseItem,
         ResponseRestarted as ResponseRestarted,
         RunDone as RunDone,
         StreamEvent as StreamEvent,
@@ -65,7 +66,6 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
     from ._hooks import (
         Hook as Hook,
         ModelRequestInfo as ModelRequestInfo,
-        ResponseItem as ResponseItem,
         RunInfo as RunInfo,
         ToolCallInfo as ToolCallInfo,
     )
@@ -121,7 +121,6 @@ _EXPORTS: dict[str, str] = {
     "RetryPolicy": "_retry",
     "Hook": "_hooks",
     "ModelRequestInfo": "_hooks",
-    "ResponseItem": "_hooks",
     "ChatCompletion": "_wire",
     "RunInfo": "_hooks",
     "ToolCallInfo": "_hooks",
@@ -140,6 +139,7 @@ _EXPORTS: dict[str, str] = {
         [
             "ModelResponseDone",
             "PartialOutput",
+            "ResponseItem",
             "ReasoningDelta",
             "ResponseRestarted",
             "RunDone",

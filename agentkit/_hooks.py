@@ -33,7 +33,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._events import ResponseItem as ResponseItem  # what wrap_request yields; re-exported for hooks
 
 if TYPE_CHECKING:
     from ._agent import Agent
@@ -43,10 +45,8 @@ if TYPE_CHECKING:
     from ._tool import Tool
     from ._toolset import Toolset
     from ._usage import RunUsage
-    from ._wire import ChatCompletion, ChatRequest, ToolCall
+    from ._wire import ChatRequest, ToolCall
 
-ResponseItem = Union["StreamEvent", "ChatCompletion"]
-"""What a model request yields: its stream events (when streamed), then one ``ChatCompletion``."""
 
 
 @dataclass(eq=False)
@@ -114,9 +114,11 @@ class ToolCallInfo:
 class Hook:
     """Override the methods you need; the defaults pass the operation through unchanged."""
 
-    decides_approvals: bool = False
-    """True for a hook that sets ``ToolCallInfo.approval`` of every ``requires_approval`` call (a durable
-    run waiting for a person's decision): then a run needs no ``approve`` callback for such tools."""
+    def decides_approvals(self, run: RunInfo) -> bool:
+        """Whether this hook sets ``ToolCallInfo.approval`` of every ``requires_approval`` call of
+        ``run`` (a durable run waiting for a person's decision): then the run needs no ``approve``
+        callback for such tools, and does not stop for ``"defer"``."""
+        return False
 
     def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
         """The run's events (``RunDone`` last, carrying the result); an error ends the iterator."""

@@ -39,7 +39,7 @@ from typing_extensions import TypedDict, Unpack
 from .. import __version__
 from .._context import RunContext
 from .._errors import AgentkitError, ToolDefinitionError, UserError
-from .._pool import current_loop
+from .._perloop import PerLoop
 from .._tool import Tool
 from ._connection import Connection, ConnectionLost, MCPServerError
 from ._results import MCPToolError, result_text
@@ -94,7 +94,7 @@ class _Link:
     """The server as one event loop has it open: a connection cannot be used from another loop."""
 
     lock: anyio.Lock = field(default_factory=anyio.Lock)
-    users: int = 0
+    """Held while the connection is replaced (``_live``)."""
     connection: Connection | None = None
     restarts: int = 0
     listed: tuple[Connection, int] | None = None
@@ -123,8 +123,7 @@ class MCPServer:
         self.max_restarts = options.get("max_restarts", 3)
         self.refused: dict[str, str] = {}
         """Tools the server lists that are not offered, with the reason (strict mode, bad names)."""
-        self._links: dict[object, _Link] = {}
-        """By event loop (``_pool.current_loop``); a link leaves when its loop's last user does."""
+        self._links: PerLoop[_Link] = PerLoop(self._open_link, self._close_link)
         self._changes = 0
         self._tools: list[Tool[..., Any]] | None = None
 
@@ -159,30 +158,25 @@ class MCPServer:
     # ------------------------------------------------------------------ lifetime
 
     async def __aenter__(self) -> MCPServer:
-        loop = current_loop()
-        while True:
-            link = self._links.get(loop) or self._links.setdefault(loop, _Link())
-            async with link.lock:
-                if self._links.get(loop) is not link:
-                    continue  # its last user closed it while we waited: take the next one
-                if link.users == 0:
-                    link.connection = await self._connect(link)
-                    link.restarts = 0
-                link.users += 1
-                return self
+        await self._links.enter()
+        return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        loop, link = current_loop(), self._link()
-        with anyio.CancelScope(shield=True):  # a cancelled run still stops the server
-            async with link.lock:
-                link.users -= 1
-                if link.users == 0:
-                    del self._links[loop]
-                    if link.connection is not None:
-                        connection, link.connection = link.connection, None
-                        await connection.close()
+        if not await self._links.exit():  # a cancelled run still stops the server
+            self._link()  # raises: not open on this loop
+
+    async def _open_link(self) -> _Link:
+        link = _Link()
+        link.connection = await self._connect(link)
+        return link
+
+    @staticmethod
+    async def _close_link(link: _Link) -> None:
+        connection, link.connection = link.connection, None
+        if connection is not None:
+            await connection.close()
 
     async def _connect(self, link: _Link) -> Connection:
         return await Connection.open(partial(self._client, link), repr(self.name), self.connect_timeout,
@@ -207,8 +201,8 @@ class MCPServer:
 
     def _link(self) -> _Link:
         """This event loop's link; the server must have been opened on this loop."""
-        link = self._links.get(current_loop())
-        if link is None and not self._links:
+        link = self._links.get()
+        if link is None and not self._links.open_elsewhere():
             raise UserError(
                 f"open the MCP server {self.name!r} first: `async with server:`, or give it to an Agent"
             )

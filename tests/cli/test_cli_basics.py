@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from agentkit import _cli
+from agentkit.sim import SIM_API_KEY
 
 Cli = Callable[..., Any]
 COMMANDS = ["chat", "run", "sim", "models", "balance", "fim"]
@@ -213,3 +215,22 @@ def test_an_error_echoing_a_piece_of_the_key_in_any_case_or_escaped_is_masked(
     ran = cli("models")
     assert ran.err == ("error: unexpected ValueError: bad key <api key> / <api key> "
                        "(run again with --debug to see where)\n")
+
+
+def test_the_simulators_public_key_masks_nothing_and_json_output_stays_json(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", SIM_API_KEY)
+
+    def boom(args: Any) -> int:
+        raise ValueError("agentkit-sim says no")
+
+    monkeypatch.setattr(_cli, "_cmd_models", boom)
+    assert "agentkit-sim says no" in cli("models").err
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", secret)
+    answer = {"output": f"an escape \x1b[2J, café, and {secret[:10]} but not the key"}
+    monkeypatch.setattr(_cli, "_cmd_models", lambda args: _cli._print_json(answer) or 0)
+    assert json.loads(cli("models").out) == answer  # a payload is printed as it is, valid JSON
+    monkeypatch.setattr(_cli, "_cmd_models", lambda args: _cli._print_json({"echo": secret}) or 0)
+    assert json.loads(cli("models").out) == {"echo": "<api key>"}

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from agentkit import Agent, Denied, MaxTurnsExceeded, Tool, UserError, tool
+from agentkit import Agent, ApprovalRequiredError, Denied, MaxTurnsExceeded, Tool, UserError, tool
 from agentkit.durable import DurableAgent, pending_approvals, send_approval
 from agentkit.mcp import MCPServer
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
@@ -180,6 +180,27 @@ async def test_a_tool_calls_sampling_request_is_part_of_its_step(
         ]
         assert result.output == "Done." and result.usage.requests == 3
     assert len(sim.requests) == 3 and refunded == ["C3"]
+
+
+async def test_a_sub_agent_of_a_durable_run_still_needs_its_own_approve(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    """The durable hook decides the approvals of its own run only: a sub-agent with an approval tool
+    and no approve callback is refused before it asks the model (a configuration error, which ends the
+    run), as outside a durable run."""
+
+    @tool(requires_approval=True)
+    def wipe(disk: str) -> str:
+        """Wipe a disk."""
+        return "wiped"
+
+    child = Agent(name="child", tools=[wipe], api_key=SIM_API_KEY, base_url=sim_url)
+    parent = Agent(name="parent", tools=[child.as_tool()], api_key=SIM_API_KEY, base_url=sim_url)
+    sim.script(Reply(tool_calls=[("child", {"task": "wipe sda"})]))
+    durable = DurableAgent(parent, name="parent", database_url=db)
+    with pytest.raises(ApprovalRequiredError, match=r"tools \['wipe'\] require approval"):
+        await durable.run("Wipe sda.", workflow_id="wipe-1")
+    assert len(sim.requests) == 1  # the sub-agent asked nothing
 
 
 def answer_by_question(request: dict[str, Any]) -> Reply:

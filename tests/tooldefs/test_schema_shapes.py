@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import pytest
 from inline_snapshot import snapshot
-from pydantic import Field, WithJsonSchema
+from pydantic import BaseModel, Field, WithJsonSchema
 
-from agentkit import RunContext, ToolDefinitionError, tool
+from agentkit import RunContext, ToolArgumentError, ToolDefinitionError, tool
 from agentkit._schema import normalize
 
 
@@ -108,6 +108,23 @@ def test_a_class_is_described_by_its_docstring_and_init() -> None:
     )
     opened = made(**made.parse_arguments('{"title": "Printer on fire"}'))
     assert (opened.title, opened.priority) == ("Printer on fire", 3)
+
+
+
+def test_a_models_fields_stay_typed_even_one_named_like_its_init_parameter() -> None:
+    class Upload(BaseModel):
+        """Upload a blob."""
+
+        name: str
+        data: int  # BaseModel.__init__ takes **data
+
+    made = tool(Upload)
+    assert made.schema["function"]["parameters"]["properties"] == {
+        "name": {"type": "string"},
+        "data": {"type": "integer"},
+    }
+    with pytest.raises(ToolArgumentError):
+        made.parse_arguments('{"name": "x", "data": "not a number"}')
 
 
 @pytest.mark.parametrize("first", ["self", "cls"])

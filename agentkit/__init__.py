@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         ModelResponseDone as ModelResponseDone,
         PartialOutput as PartialOutput,
         ReasoningDelta as ReasoningDelta,
+        ResponseItem as ResponseItem,
         ResponseRestarted as ResponseRestarted,
         RunDone as RunDone,
         StreamEvent as StreamEvent,
@@ -96,6 +97,7 @@ if TYPE_CHECKING:  # "X as X": the explicit re-export form type checkers need
         RunUsage as RunUsage,
         UsageLimits as UsageLimits,
     )
+    from ._wire import ChatCompletion as ChatCompletion
     from .otel import (
         instrument as instrument,
         uninstrument as uninstrument,
@@ -119,6 +121,7 @@ _EXPORTS: dict[str, str] = {
     "RetryPolicy": "_retry",
     "Hook": "_hooks",
     "ModelRequestInfo": "_hooks",
+    "ChatCompletion": "_wire",
     "RunInfo": "_hooks",
     "ToolCallInfo": "_hooks",
     "ToolSource": "_runtools",
@@ -136,6 +139,7 @@ _EXPORTS: dict[str, str] = {
         [
             "ModelResponseDone",
             "PartialOutput",
+            "ResponseItem",
             "ReasoningDelta",
             "ResponseRestarted",
             "RunDone",

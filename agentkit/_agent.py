@@ -212,7 +212,8 @@ class Agent(Generic[DepsT, OutputT]):
         agent = effective(self)  # the agent as an ``override`` in this context changes it
         hooks = active_hooks(agent.hooks)
         deps, parent = options.get("deps"), CURRENT_RUN.get()
-        info = RunInfo(agent, agent.model, agent.profile, prompt, stream, deps, [], RunUsage(), parent)
+        info = RunInfo(agent, agent.model, agent.profile, prompt, stream, deps, [], RunUsage(), parent,
+                       hooks=hooks)
         events = agent._loop(prompt, options, info, hooks)
         return chain_run(hooks, info, events) if hooks else events
 
@@ -222,12 +223,13 @@ class Agent(Generic[DepsT, OutputT]):
         approve = options.get("approve") or self.approve
         limits = options.get("usage_limits") or self.usage_limits
         stream = info.stream
-        async with AsyncExitStack() as sources:
+        async with AsyncExitStack() as held:  # the tool sources and the client, for the run
             # 1. The tools (tool sources listed), the conversation so far, then instructions and prompt.
-            tools = await self._catalog.for_run(sources)
+            tools = await self._catalog.for_run(held)
             info.toolset = tools.toolset
-            approve = tools.approval(approve, hooks)
-            client = self._pool.get()
+            approve = tools.approval(approve, hooks, info)
+            client = self._pool.lease()
+            held.push_async_callback(self._pool.give_back, client)
             models = Models.build(self, tools, client, options.get("settings"))  # its own, then fallbacks
             run = await self._start(prompt, options, info, client, tools)
             limiter = anyio.CapacityLimiter(self.tool_threads) if tools.threads_needed else None

@@ -56,9 +56,28 @@ def _console(*, stderr: bool = False) -> Console:
 
 
 def _redact(text: str) -> str:
-    """Remove the API key from anything about to be printed."""
+    """Error text about to be printed, with the API key masked as the client masks it in its errors
+    (``_secret.mask_text``: any long enough piece, in any ASCII case, JSON-escaped)."""
+    from ._secret import mask_text
+
+    return mask_text(text, _secret_key())
+
+
+def _redact_payload(text: str) -> str:
+    """A successful answer about to be printed (JSON): only the key itself is masked, so that the
+    text stays exactly what it was (``mask_text`` would undo JSON escapes)."""
+    from ._secret import FRAGMENT, MASK
+
+    key = _secret_key()
+    return text.replace(key, MASK) if len(key) >= FRAGMENT else text
+
+
+def _secret_key() -> str:
+    """DEEPSEEK_API_KEY, unless it is the simulator's key, which is public (and contains "agentkit")."""
     key = os.environ.get("DEEPSEEK_API_KEY", "")
-    return text.replace(key, "***") if len(key) >= 4 else text
+    from ._secret import SIM_API_KEY
+
+    return "" if key == SIM_API_KEY else key
 
 
 def visible(text: str) -> str:
@@ -116,7 +135,7 @@ def _notice_to(console: Console) -> Callable[[str], None]:
 
 
 def _print_json(data: Any) -> None:
-    print(_redact(json.dumps(data, ensure_ascii=False, indent=2)))
+    print(_redact_payload(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 # --------------------------------------------------------------------------- small API commands

@@ -109,6 +109,7 @@ class DeepSeekClient:
         self._key = Secret(api_key or "")
         self._auth = BearerAuth(self._key) if api_key else None  # None: the http_client's own auth
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        self._parsed_urls: dict[str, httpx.URL] = {}  # a few endpoints; httpx parses a str per request
         own_base = str(http_client.base_url).rstrip("/") if http_client is not None else ""
         self.base_url, self.beta_url = split_base_url(
             base_url or own_base or os.environ.get("DEEPSEEK_BASE_URL") or DEFAULT_BASE_URL
@@ -223,8 +224,11 @@ class DeepSeekClient:
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """One HTTP exchange; error statuses and transport failures become typed errors."""
+        parsed = self._parsed_urls.get(url)
+        if parsed is None:
+            parsed = self._parsed_urls[url] = httpx.URL(url)
         request = self._http.build_request(
-            method, url, content=content, headers=self._headers, timeout=timeout or self._timeout
+            method, parsed, content=content, headers=self._headers, timeout=timeout or self._timeout
         )
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import APIError
+from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
     from ._client import DeepSeekClient
     from ._run import RunResult
-    from ._wire import ChatCompletion, ChatCompletionChunk, ChatRequest, Usage
+    from ._wire import ChatCompletionChunk, ChatRequest, Usage
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ StreamEvent = (
     | SubAgentEvent
     | RunDone
 )
+
+ResponseItem = StreamEvent | ChatCompletion
+"""What a model request yields: its stream events (when streamed), then one ``ChatCompletion``."""
 
 
 def chunk_events(chunk: ChatCompletionChunk, call_ids: dict[int, str]) -> list[StreamEvent]:

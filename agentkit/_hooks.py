@@ -33,7 +33,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._events import ResponseItem as ResponseItem  # what wrap_request yields; re-exported for hooks
 
 if TYPE_CHECKING:
     from ._agent import Agent
@@ -43,10 +45,8 @@ if TYPE_CHECKING:
     from ._tool import Tool
     from ._toolset import Toolset
     from ._usage import RunUsage
-    from ._wire import ChatCompletion, ChatRequest, ToolCall
+    from ._wire import ChatRequest, ToolCall
 
-ResponseItem = Union["StreamEvent", "ChatCompletion"]
-"""What a model request yields: its stream events (when streamed), then one ``ChatCompletion``."""
 
 
 @dataclass(eq=False)
@@ -65,6 +65,9 @@ class RunInfo:
     """The run whose tool call started this run (an agent used as a tool), else ``None``."""
     toolset: Toolset | None = None
     """The run's tools (the agent's own and its tool sources'), once the run has listed them."""
+    hooks: tuple[Hook, ...] = ()
+    """The hooks around the run's operations, for one made on its behalf outside the loop (an MCP
+    server's sampling request, which is a ``ModelRequestInfo`` with ``sampling=True``)."""
     state: dict[object, Any] = field(default_factory=dict)
     """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
     relayed: list[StreamEvent] = field(default_factory=list)
@@ -85,7 +88,11 @@ class ModelRequestInfo:
     request: ChatRequest
     """The request body as it is sent (do not change it)."""
     number: int
-    """1 for the run's first request, 2 for the second, ..."""
+    """1 for the run's first turn (model request of the loop), 2 for the second, ...; for a sampling
+    request, the count of the run's requests before it (sampling ones included), plus one."""
+    sampling: bool = False
+    """True for a request an MCP server asked for during a tool call (``sampling/createMessage``): not
+    one of the run's turns, and its completion goes back to the server, not into the conversation."""
 
 
 @dataclass(eq=False)
@@ -107,9 +114,11 @@ class ToolCallInfo:
 class Hook:
     """Override the methods you need; the defaults pass the operation through unchanged."""
 
-    decides_approvals: bool = False
-    """True for a hook that sets ``ToolCallInfo.approval`` of every ``requires_approval`` call (a durable
-    run waiting for a person's decision): then a run needs no ``approve`` callback for such tools."""
+    def decides_approvals(self, run: RunInfo) -> bool:
+        """Whether this hook sets ``ToolCallInfo.approval`` of every ``requires_approval`` call of
+        ``run`` (a durable run waiting for a person's decision): then the run needs no ``approve``
+        callback for such tools, and does not stop for ``"defer"``."""
+        return False
 
     def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
         """The run's events (``RunDone`` last, carrying the result); an error ends the iterator."""

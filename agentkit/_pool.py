@@ -21,15 +21,29 @@ import sys
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._client import DeepSeekClient
+from ._perloop import current_loop
 
 _T = TypeVar("_T")
 
 
+@dataclass(eq=False)
+class _Entry:
+    loop: object
+    client: DeepSeekClient
+    runs: int = 0
+    """Runs using the client now: a client closed by ``aclose`` meanwhile closes when the last ends."""
+    closing: bool = False
+
+
 class ClientPool:
-    """The clients of one agent, one per event loop, made by ``factory`` on first use."""
+    """The clients of one agent, one per event loop, made by ``factory`` on first use. A run leases its
+    loop's client for its whole length, so closing the agent (another task's ``async with agent``
+    ending) never closes a client under a run: new runs get a new client, and the old one closes when
+    its last run ends."""
 
     def __init__(
         self, factory: Callable[[], DeepSeekClient], shared: Callable[[], DeepSeekClient | None]
@@ -38,48 +52,55 @@ class ClientPool:
         self._shared = shared
         """The user's own client (``client=``, or one made once around their ``http_client``): used on
         every loop and never closed here."""
-        self._clients: dict[int, tuple[object, DeepSeekClient]] = {}
+        self._clients: dict[int, _Entry] = {}
+        self._leased: dict[int, _Entry] = {}
+        """By ``id(client)``: the entries with runs, including those closed meanwhile."""
 
-    def get(self) -> DeepSeekClient:
-        """This event loop's client."""
+    def lease(self) -> DeepSeekClient:
+        """This event loop's client, for one run: ``give_back`` it when the run ends."""
         shared = self._shared()
         if shared is not None:
             return shared
-        loop = _current_loop()
+        loop = current_loop()
         entry = self._clients.get(id(loop))
-        if entry is not None and entry[0] is loop:
-            return entry[1]
-        self._drop_ended()
-        client = self._factory()
-        self._clients[id(loop)] = (loop, client)
-        if loop is SYNC_LOOP.loop:
-            SYNC_LOOP.clients.add(client)
-        return client
+        if entry is None or entry.loop is not loop:
+            self._drop_ended()
+            entry = self._clients[id(loop)] = _Entry(loop, self._factory())
+            if loop is SYNC_LOOP.loop:
+                SYNC_LOOP.clients.add(entry.client)
+        entry.runs += 1
+        self._leased[id(entry.client)] = entry
+        return entry.client
+
+    async def give_back(self, client: DeepSeekClient) -> None:
+        entry = self._leased.get(id(client))
+        if entry is None or entry.client is not client:
+            return  # the user's own client
+        entry.runs -= 1
+        if entry.runs == 0:
+            del self._leased[id(client)]
+            if entry.closing:
+                await client.aclose()
 
     async def aclose(self) -> None:
-        """Close this loop's client and the ``run_sync`` loop's; forget those of other loops (a
-        connection cannot be closed from a loop that does not own it)."""
-        clients, self._clients = self._clients, {}
-        here = _current_loop()
-        for loop, client in clients.values():
-            if loop is here:
-                await client.aclose()
-            elif loop is SYNC_LOOP.loop and SYNC_LOOP.alive():
-                SYNC_LOOP.submit(client.aclose())
+        """Close this loop's client and the ``run_sync`` loop's (each once its runs have ended); forget
+        those of other loops (a connection cannot be closed from a loop that does not own it)."""
+        entries, self._clients = list(self._clients.values()), {}
+        here = current_loop()
+        for entry in entries:
+            if entry.runs:
+                entry.closing = entry.loop is here or entry.loop is SYNC_LOOP.loop
+            elif entry.loop is here:
+                await entry.client.aclose()
+            elif entry.loop is SYNC_LOOP.loop and SYNC_LOOP.alive():
+                SYNC_LOOP.submit(entry.client.aclose())
 
     def _drop_ended(self) -> None:
-        for key, (loop, _) in list(self._clients.items()):
-            if _ended(loop):
-                del self._clients[key]
-
-
-def _current_loop() -> object:
-    """The running asyncio loop, or the root task of the running trio run."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        trio = sys.modules["trio"]  # not asyncio, so trio is running (and imported)
-        return trio.lowlevel.current_root_task()
+        """Forget the clients of loops that have ended (their runs, if any, were abandoned)."""
+        for entries in (self._clients, self._leased):
+            for key, entry in list(entries.items()):
+                if _ended(entry.loop):
+                    del entries[key]
 
 
 def _ended(loop: object) -> bool:

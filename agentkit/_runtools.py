@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
+from ._perloop import PerLoop
 from ._request import RequestPlan
 from ._settings import ModelSettings, merge_settings
 from ._toolset import Toolset
 
 if TYPE_CHECKING:
-    from ._hooks import Hook
+    from ._hooks import Hook, RunInfo
     from ._profiles import Profile
     from ._toolcalls import Approve
 
@@ -90,12 +91,12 @@ class RunTools:
             object.__setattr__(self, "_plan", plan)  # frozen: the cache is the one mutable part
         return plan
 
-    def approval(self, approve: Approval, hooks: tuple[Hook, ...]) -> Approval:
+    def approval(self, approve: Approval, hooks: tuple[Hook, ...], run: RunInfo) -> Approval:
         """The run's ``approve``: a hook that decides approvals (a durable run) takes the place of a
         missing callback or of ``"defer"``; tools that need approval with nobody to decide are an error."""
         if callable(approve):
             return approve
-        if any(hook.decides_approvals for hook in hooks):
+        if any(hook.decides_approvals(run) for hook in hooks):
             return None
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]
@@ -108,7 +109,8 @@ class RunTools:
 
 class ToolCatalog:
     """An agent's tools: its own, plus what its tool sources list. Sources are opened for each run, or
-    once for all runs while the agent is entered (``hold_open``)."""
+    once for all runs while the agent is entered (``hold_open``): for the runs on that event loop, since
+    a connection belongs to the loop that opened it (a ``run_sync`` meanwhile opens its own)."""
 
     def __init__(self, toolset: Toolset, sources: Sequence[ToolSource], output: OutputSpec, profile: Profile):
         self.toolset, self.sources = toolset, tuple(sources)
@@ -117,25 +119,27 @@ class ToolCatalog:
         self._listed: list[int] = []
         """Which source lists ``_tools`` was built from (by identity: a source returns the same list
         object while its tools are unchanged)."""
-        self._held: AsyncExitStack | None = None
+        self._held: PerLoop[AsyncExitStack] = PerLoop(self._open_sources, AsyncExitStack.aclose)
+        """The sources held open on each event loop (``async with agent`` there), and how to close them."""
 
     async def hold_open(self) -> None:
-        if self._held is None and self.sources:
-            stack = AsyncExitStack()
-            for source in self.sources:
-                await stack.enter_async_context(source)
-            self._held = stack
+        if self.sources:
+            await self._held.enter()
 
     async def release(self) -> None:
-        stack, self._held = self._held, None
-        if stack is not None:
-            await stack.aclose()
+        await self._held.exit()
+
+    async def _open_sources(self) -> AsyncExitStack:
+        async with AsyncExitStack() as stack:  # closes those opened if one fails
+            for source in self.sources:
+                await stack.enter_async_context(source)
+            return stack.pop_all()
 
     async def for_run(self, run_stack: AsyncExitStack) -> RunTools:
         """The tools of a run starting now; sources not held open are opened on ``run_stack``."""
         if not self.sources:
             return self._tools
-        if self._held is None:
+        if self._held.get() is None:
             for source in self.sources:
                 await run_stack.enter_async_context(source)
         listed = [await source.list_tools() for source in self.sources]

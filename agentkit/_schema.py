@@ -257,12 +257,21 @@ def _annotated_target(func: Callable[..., Any]) -> Callable[..., Any]:
     return call if call is not None and not inspect.isclass(func) else func
 
 
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
 def _type_hints(target: Callable[..., Any], name: str, localns: dict[str, Any] | None) -> dict[str, Any]:
     namespace = dict(localns or {})
     if "RunContext" not in getattr(target, "__globals__", {}):
         namespace.setdefault("RunContext", RunContext)  # imported only under TYPE_CHECKING is fine too
     try:
-        return typing.get_type_hints(_hint_source(target), localns=namespace, include_extras=True)
+        hints = typing.get_type_hints(_hint_source(target), localns=namespace, include_extras=True)
+        init = getattr(target, "__init__", None) if inspect.isclass(target) else None
+        if inspect.isfunction(init):  # a class is called through __init__: its named parameters' hints
+            named = {p.name for p in inspect.signature(init).parameters.values() if p.kind in _NAMED}
+            init_hints = typing.get_type_hints(_hint_source(init), localns=namespace, include_extras=True)
+            hints.update({k: v for k, v in init_hints.items() if k in named})  # (a model's are its fields)
+        return hints
     except Exception as exc:  # NameError, or a TypeError from a bad annotation
         raise ToolDefinitionError(
             f"Tool {name!r}: cannot resolve the type annotations ({type(exc).__name__}: {exc}). "

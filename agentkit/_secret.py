@@ -22,6 +22,9 @@ FRAGMENT = 8
 """Any run of this many characters of the key is masked. A key shorter than this is a test value, not
 a secret worth hiding; masking its every occurrence would only garble error messages."""
 
+SIM_API_KEY = "sk-agentkit-sim"
+"""The bundled simulator's key: public (written in the README), so never worth masking."""
+
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_ESCAPE = re.compile(r"\\u00([0-7][0-9a-fA-F])")
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from ._usage import cache_split
 
 if TYPE_CHECKING:
-    from ._hooks import RunInfo, ToolCallInfo
+    from ._hooks import ModelRequestInfo, RunInfo, ToolCallInfo
     from ._profiles import Profile
     from ._usage import RunUsage
-    from ._wire import ChatCompletion, ChatRequest, Usage
+    from ._wire import ChatCompletion, Usage
 
 Value = str | bool | int | float | Sequence[str]
 Attributes = dict[str, Value]
@@ -47,6 +47,8 @@ STOPPED = "agentkit.stopped"
 """Why a span ended early without an error: ``abandoned`` (the caller stopped reading) or ``cancelled``."""
 RETRY_EVENT = "agentkit.retry"
 RETRY_ATTEMPT = "agentkit.retry.attempt"
+SAMPLING = "agentkit.mcp.sampling"
+"""On a ``chat`` span an MCP server asked for during a tool call (``sampling/createMessage``)."""
 
 _SETTINGS = {
     "max_tokens": "gen_ai.request.max_tokens",
@@ -99,17 +101,20 @@ def output_messages(output: Any, finish_reasons: Sequence[str]) -> str:
     return _json([{"role": "assistant", "parts": [_text(text)], "finish_reason": finish}])
 
 
-def request_attributes(request: ChatRequest, run: RunInfo, *, capture: bool) -> Attributes:
+def request_attributes(request: ModelRequestInfo, *, capture: bool) -> Attributes:
     """A ``chat`` span's attributes before the request is sent: the model and the settings it carries."""
+    run = request.run
     attributes: Attributes = {
         OPERATION: "chat",
         PROVIDER: provider(run.profile),
-        REQUEST_MODEL: request["model"],
+        REQUEST_MODEL: request.request["model"],
         "agentkit.profile": run.profile.name,
     }
-    if run.stream:
+    if request.sampling:
+        attributes[SAMPLING] = True
+    elif run.stream:
         attributes["gen_ai.request.stream"] = True
-    body: Mapping[str, Any] = request
+    body: Mapping[str, Any] = request.request
     for key, name in _SETTINGS.items():
         if body.get(key) is not None:
             attributes[name] = body[key]

@@ -18,7 +18,9 @@ OpenTelemetry backends read today:
   ``error.type``);
 - ``execute_tool {tool}`` (INTERNAL), one per tool call, a child of the run span; a response's calls run
   concurrently and so do their spans. The call's span is the current span while the tool runs, so the
-  tool's own spans (an MCP call, an HTTP request, a sub-agent's run) are its children.
+  tool's own spans (an MCP call, an HTTP request, a sub-agent's run) are its children. A model request
+  an MCP server asks for during a call (sampling) is a ``chat`` span of the run too, marked
+  ``agentkit.mcp.sampling``.
 
 Attributes and metrics are in ``agentkit._semconv``. Prompts, answers, reasoning and tool arguments and
 results are recorded only with ``capture_content=True``, as the JSON-string attributes
@@ -154,7 +156,7 @@ class Instrumentation(Hook):
         self, request: ModelRequestInfo, traced: _RunTrace, proceed: Callable[[], AsyncIterator[ResponseItem]]
     ) -> AsyncIterator[ResponseItem]:
         body, run = request.request, request.run
-        attributes = sc.request_attributes(body, run, capture=self.capture_content)
+        attributes = sc.request_attributes(request, capture=self.capture_content)
         span = self._tracer.start_span(
             f"chat {body['model']}", context=traced.context, kind=SpanKind.CLIENT, attributes=attributes
         )
@@ -200,7 +202,8 @@ class Instrumentation(Hook):
         if pricing is not None and usage is not None:
             cost = pricing.cost(usage, datetime.now(timezone.utc))  # priced when complete, as DeepSeek bills
         span.set_attributes(sc.response_attributes(completion, cost, capture=self.capture_content))
-        traced.finish_reasons = tuple(sc.finish_reasons(completion))
+        if not attributes.get(sc.SAMPLING):  # the run's own answer, not one for an MCP server
+            traced.finish_reasons = tuple(sc.finish_reasons(completion))
         attributes[sc.RESPONSE_MODEL] = completion.model
         metric = _metric_attributes(attributes, (sc.RESPONSE_MODEL,))
         if usage is not None:

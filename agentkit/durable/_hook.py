@@ -73,12 +73,14 @@ class DurableHook(Hook):
 
     def __init__(self, policy: DurablePolicy) -> None:
         self.policy = policy
-        self.decides_approvals = policy.wait_for_approvals
         self.run: RunInfo | None = None
         self._published = False
         self._steps: dict[str, StepReservation] = {}
         self._marks: dict[str, StepReservation] = {}
         self._turns: dict[str, tuple[anyio.Event, anyio.Event]] = {}
+
+    def decides_approvals(self, run: RunInfo) -> bool:
+        return self.policy.wait_for_approvals and run is self.run  # not for runs its tool calls start
 
     def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
         if self.run is None:  # the workflow's run; later ones are started inside its tool calls
@@ -88,7 +90,7 @@ class DurableHook(Hook):
     async def wrap_request(
         self, request: ModelRequestInfo, proceed: Callable[[], AsyncIterator[ResponseItem]]
     ) -> AsyncIterator[ResponseItem]:
-        if request.run is not self.run:
+        if request.run is not self.run or request.sampling:  # sampling: part of its tool call's step
             async with closing(proceed()) as items:
                 async for item in items:
                     yield item

@@ -1,7 +1,8 @@
 """Sampling: an MCP server asks its client's model for a completion (``sampling/createMessage``).
 
 Off unless the server is created with ``sampling=True``. The request is answered by the run whose tool
-call the server is serving, through that run's own API client and model, and counted in that run's
+call the server is serving, through that run's own API client and model and its hooks (a
+``ModelRequestInfo`` with ``sampling=True``: traced like its other requests), and counted in that run's
 usage like any of its requests (tokens, cost, and one request). A server on protocol 2026-07-28 asks
 within the tool call itself, so the run is known exactly; an older server sends the request on its own
 and it is answered for the earliest call still waiting on that server.
@@ -15,17 +16,21 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mcp import types
 from pydantic_core import to_json
 
-from .._hooks import CURRENT_RUN
+from .._events import model_response
+from .._hooks import CURRENT_RUN, ModelRequestInfo, chain_request, closing
 from .._profiles import get_profile
+from .._wire import ChatCompletion
 
 if TYPE_CHECKING:
     from .._client import DeepSeekClient
     from .._context import RunContext
+    from .._hooks import RunInfo
     from .._pricing import Pricing
     from .._usage import RunUsage
     from .._wire import ChatRequest, Message
@@ -39,6 +44,7 @@ class Caller:
     model: str
     usage: RunUsage | None
     pricing: Pricing | None
+    run: RunInfo | None
 
     @classmethod
     def of(cls, ctx: RunContext[Any]) -> Caller | None:
@@ -47,7 +53,7 @@ class Caller:
             return None
         run = CURRENT_RUN.get()
         profile = run.profile if run is not None else get_profile(ctx.model)
-        return cls(ctx.client, ctx.model, ctx.usage, profile.pricing_for(ctx.model))
+        return cls(ctx.client, ctx.model, ctx.usage, profile.pricing_for(ctx.model), run)
 
 
 CALLER: ContextVar[Caller | None] = ContextVar("agentkit_mcp_caller", default=None)
@@ -71,7 +77,7 @@ async def answer(caller: Caller, params: types.CreateMessageRequestParams) -> ty
         request["temperature"] = params.temperature
     if params.stop_sequences:
         request["stop"] = params.stop_sequences
-    completion = await caller.client.chat(request)
+    completion = await _ask(caller, request)
     if caller.usage is not None:
         if completion.usage is None:
             caller.usage.requests += 1
@@ -86,6 +92,20 @@ async def answer(caller: Caller, params: types.CreateMessageRequestParams) -> ty
         model=completion.model,
         stop_reason="maxTokens" if choice.finish_reason == "length" else "endTurn",
     )
+
+
+async def _ask(caller: Caller, request: ChatRequest) -> ChatCompletion:
+    """The request, through the calling run's hooks when it has some."""
+    run = caller.run
+    if run is None or not run.hooks:
+        return await caller.client.chat(request)
+    proceed = partial(model_response, caller.client, request, stream=False)
+    info = ModelRequestInfo(run, request, run.usage.requests + 1, sampling=True)
+    async with closing(chain_request(run.hooks, info, proceed)) as items:
+        async for item in items:
+            if isinstance(item, ChatCompletion):
+                return item
+    raise AssertionError("a model request ended without its completion")  # pragma: no cover
 
 
 def _text(block: types.SamplingMessageContentBlock) -> str:

@@ -4,6 +4,8 @@ An ``MCPServer`` is a tool source (``agentkit.ToolSource``): give it to ``Agent(
 plain tools. ``async with server`` opens the connection (a subprocess for ``stdio``, a session for
 ``http``); it is reference-counted, so several runs may hold it at once and the last one out closes it.
 ``async with agent`` holds it open across runs; a run of an agent not entered opens and closes it.
+A connection belongs to the event loop that opened it, so each loop (``run_sync``'s, a trio run's) opens
+and counts its own.
 
 The tool list is fetched once and cached: ``list_tools`` returns the same list object until the server
 says its tools changed (and keeps it even then if nothing the model sees changed), so the ``tools`` part
@@ -20,6 +22,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +39,7 @@ from typing_extensions import TypedDict, Unpack
 from .. import __version__
 from .._context import RunContext
 from .._errors import AgentkitError, ToolDefinitionError, UserError
+from .._perloop import PerLoop
 from .._tool import Tool
 from ._connection import Connection, ConnectionLost, MCPServerError
 from ._results import MCPToolError, result_text
@@ -85,6 +89,20 @@ class _HTTP(NamedTuple):
     headers: dict[str, str]
 
 
+@dataclass(eq=False)
+class _Link:
+    """The server as one event loop has it open: a connection cannot be used from another loop."""
+
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
+    """Held while the connection is replaced (``_live``)."""
+    connection: Connection | None = None
+    restarts: int = 0
+    listed: tuple[Connection, int] | None = None
+    """The connection and change count the cached tool list was fetched at."""
+    waiting: list[Caller] = field(default_factory=list)
+    """Calls waiting on this connection whose runs may be asked to sample, oldest first."""
+
+
 class MCPServer:
     """An MCP server's tools for an agent. Make one with ``MCPServer.stdio`` or ``MCPServer.http``."""
 
@@ -105,14 +123,9 @@ class MCPServer:
         self.max_restarts = options.get("max_restarts", 3)
         self.refused: dict[str, str] = {}
         """Tools the server lists that are not offered, with the reason (strict mode, bad names)."""
-        self._users = 0
-        self._lock = anyio.Lock()
-        self._connection: Connection | None = None
-        self._restarts = 0
+        self._links: PerLoop[_Link] = PerLoop(self._open_link, self._close_link)
         self._changes = 0
         self._tools: list[Tool[..., Any]] | None = None
-        self._listed: tuple[Connection, int] | None = None
-        self._waiting: list[Caller] = []
 
     @classmethod
     def stdio(
@@ -145,31 +158,35 @@ class MCPServer:
     # ------------------------------------------------------------------ lifetime
 
     async def __aenter__(self) -> MCPServer:
-        async with self._lock:
-            if self._users == 0:
-                self._connection = await self._connect()
-                self._restarts = 0
-            self._users += 1
+        await self._links.enter()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        with anyio.CancelScope(shield=True):  # a cancelled run still stops the server
-            async with self._lock:
-                self._users -= 1
-                if self._users == 0 and self._connection is not None:
-                    connection, self._connection = self._connection, None
-                    await connection.close()
+        if not await self._links.exit():  # a cancelled run still stops the server
+            self._link()  # raises: not open on this loop
 
-    async def _connect(self) -> Connection:
-        return await Connection.open(self._client, repr(self.name), self.connect_timeout, self._changed)
+    async def _open_link(self) -> _Link:
+        link = _Link()
+        link.connection = await self._connect(link)
+        return link
 
-    def _client(self) -> Client:
+    @staticmethod
+    async def _close_link(link: _Link) -> None:
+        connection, link.connection = link.connection, None
+        if connection is not None:
+            await connection.close()
+
+    async def _connect(self, link: _Link) -> Connection:
+        return await Connection.open(partial(self._client, link), repr(self.name), self.connect_timeout,
+                                     self._changed)
+
+    def _client(self, link: _Link) -> Client:
         return Client(
             self._transport(),
             cache=None,  # list_tools keeps its own
-            sampling_callback=self._sample if self.sampling else None,
+            sampling_callback=partial(self._sample, link) if self.sampling else None,
             message_handler=self._on_message,
             client_info=types.Implementation(name="agentkit", version=__version__),
         )
@@ -182,33 +199,47 @@ class MCPServer:
             return stdio_client(target.params)
         return stdio_client(target.params, target.errlog)
 
-    async def _live(self) -> Connection:
+    def _link(self) -> _Link:
+        """This event loop's link; the server must have been opened on this loop."""
+        link = self._links.get()
+        if link is None and not self._links.open_elsewhere():
+            raise UserError(
+                f"open the MCP server {self.name!r} first: `async with server:`, or give it to an Agent"
+            )
+        if link is None:
+            raise UserError(
+                f"the MCP server {self.name!r} is open on another event loop only: a connection belongs to "
+                "the loop that opened it, so open it (`async with server:`) in this one too"
+            )
+        return link
+
+    async def _live(self, link: _Link) -> Connection:
         """The open connection; one that died is opened again while restarts are left."""
-        async with self._lock:
-            connection = self._connection
+        async with link.lock:
+            connection = link.connection
             if connection is None:
                 raise MCPServerError(f"the MCP server {self.name!r} is not open (it was closed)")
             if connection.alive:
                 return connection
-            if self._restarts >= self.max_restarts:
+            if link.restarts >= self.max_restarts:
                 raise MCPServerError(
-                    f"the MCP server {self.name!r} stopped and was restarted {_times(self._restarts)} "
+                    f"the MCP server {self.name!r} stopped and was restarted {_times(link.restarts)} "
                     f"already; it is not started again until it is closed and reopened"
                 )
-            self._restarts += 1
-            logger.warning("restarting the MCP server %r (restart %d of %d)", self.name, self._restarts,
+            link.restarts += 1
+            logger.warning("restarting the MCP server %r (restart %d of %d)", self.name, link.restarts,
                            self.max_restarts)
             with anyio.CancelScope(shield=True):
                 await connection.close()  # what is left of it: pipes, tasks, a process that hangs on
-            self._connection = connection = await self._connect()
+            link.connection = connection = await self._connect(link)
             return connection
 
-    def _lost(self, connection: Connection, doing: str) -> MCPServerError:
+    def _lost(self, link: _Link, connection: Connection, doing: str) -> MCPServerError:
         connection.lost = True
         restart = (
             "it will be started again for the next call"
-            if self._restarts < self.max_restarts
-            else f"it was restarted {_times(self._restarts)} already and will not be again"
+            if link.restarts < self.max_restarts
+            else f"it was restarted {_times(link.restarts)} already and will not be again"
         )
         return MCPServerError(
             f"the MCP server {self.name!r} closed the connection {doing} (it crashed, exited or went away); "
@@ -220,12 +251,9 @@ class MCPServer:
     async def list_tools(self) -> list[Tool[..., Any]]:
         """The server's tools, filtered and named for the model: the same list object until the server
         says they changed. Raises ``MCPServerError`` if the server cannot be reached."""
-        if self._users == 0:
-            raise UserError(
-                f"open the MCP server {self.name!r} first: `async with server:`, or give it to an Agent"
-            )
-        connection = await self._live()
-        if self._tools is not None and self._listed == (connection, self._changes):
+        link = self._link()
+        connection = await self._live(link)
+        if self._tools is not None and link.listed == (connection, self._changes):
             return self._tools
         changes = self._changes
         listed: list[types.Tool] = []
@@ -238,13 +266,13 @@ class MCPServer:
                 if cursor is None:
                     break
         except _CLOSED:
-            raise self._lost(connection, "while listing its tools") from None
+            raise self._lost(link, connection, "while listing its tools") from None
         except MCPError as exc:
             raise MCPServerError(f"the MCP server {self.name!r} could not list its tools: {exc}") from None
         tools = self._offer(listed)
         if self._tools is None or [t.schema for t in tools] != [t.schema for t in self._tools]:
             self._tools = tools
-        self._listed = (connection, changes)
+        link.listed = (connection, changes)
         return self._tools
 
     def _offer(self, listed: list[types.Tool]) -> list[Tool[..., Any]]:
@@ -275,23 +303,24 @@ class MCPServer:
     async def _call(self, name: str, ctx: RunContext[Any], arguments: dict[str, Any]) -> str:
         """One call of the server's tool ``name``: its result as text, or an exception whose message
         tells the model what happened."""
-        connection = await self._live()
+        link = self._link()
+        connection = await self._live(link)
         caller = Caller.of(ctx) if self.sampling else None
         token = CALLER.set(caller)
         if caller is not None:
-            self._waiting.append(caller)
+            link.waiting.append(caller)
         try:
             result = await connection.request(partial(_call_tool, name=name, arguments=arguments))
         except _CLOSED:
-            raise self._lost(connection, "during the call") from None
+            raise self._lost(link, connection, "during the call") from None
         except MCPError as exc:
             if exc.code == types.CONNECTION_CLOSED:
-                raise self._lost(connection, "during the call") from None
+                raise self._lost(link, connection, "during the call") from None
             raise MCPToolError(f"the server refused the call: {exc}") from None
         finally:
             CALLER.reset(token)
             if caller is not None:
-                self._waiting.remove(caller)
+                link.waiting.remove(caller)
         return result_text(result)
 
     # ------------------------------------------------------------------ messages from the server
@@ -306,9 +335,9 @@ class MCPServer:
         self._changes += 1
 
     async def _sample(
-        self, context: ClientRequestContext, params: types.CreateMessageRequestParams
+        self, link: _Link, context: ClientRequestContext, params: types.CreateMessageRequestParams
     ) -> types.CreateMessageResult | types.ErrorData:
-        caller = CALLER.get() or (self._waiting[0] if self._waiting else None)
+        caller = CALLER.get() or (link.waiting[0] if link.waiting else None)
         if caller is None:
             return types.ErrorData(
                 code=types.INVALID_REQUEST,

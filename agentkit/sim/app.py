@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from .._secret import SIM_API_KEY as SIM_API_KEY
 from .engine import Engine, Prepared
 from .eras import ERAS, REASONING_CHECKS, Era, ReasoningCheck, model_ids
 from .errors import ConnectionDropped, SimError
@@ -30,7 +31,6 @@ from .policy import Reply
 from .render import DONE, KEEPALIVE, dumps
 from .transport import StreamingASGITransport
 
-SIM_API_KEY = "sk-agentkit-sim"
 ScriptItem = Reply | Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
 
 

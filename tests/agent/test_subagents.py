@@ -13,9 +13,11 @@ import pytest
 
 from agentkit import (
     Agent,
+    ChatCompletion,
     Hook,
     ModelRequestInfo,
     ModelResponseDone,
+    ResponseItem,
     RunContext,
     RunDone,
     RunInfo,
@@ -27,8 +29,7 @@ from agentkit import (
     UserError,
     tool,
 )
-from agentkit._hooks import ResponseItem, using_hooks
-from agentkit._wire import ChatCompletion
+from agentkit._hooks import using_hooks
 from agentkit.sim import Reply, Simulator
 
 from .conftest import AgentFactory, assert_every_call_answered

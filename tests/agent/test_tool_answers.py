@@ -257,7 +257,8 @@ async def test_hooks_see_each_call_and_may_answer_or_approve_it(
 
 
 class Decider(Recorder):
-    decides_approvals = True
+    def decides_approvals(self, run: RunInfo) -> bool:
+        return True
 
 
 @pytest.mark.anyio

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from agentkit import _cli
+from agentkit.sim import SIM_API_KEY
 
 Cli = Callable[..., Any]
 COMMANDS = ["chat", "run", "sim", "models", "balance", "fim"]
@@ -198,3 +200,37 @@ def test_sim_serves_on_loopback_until_stopped() -> None:
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.communicate(timeout=30)
+
+
+def test_an_error_echoing_a_piece_of_the_key_in_any_case_or_escaped_is_masked(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", secret)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in secret[:12])
+
+    def boom(args: Any) -> int:
+        raise ValueError(f"bad key {secret.upper()[3:]} / {escaped}")
+
+    monkeypatch.setattr(_cli, "_cmd_models", boom)
+    ran = cli("models")
+    assert ran.err == ("error: unexpected ValueError: bad key <api key> / <api key> "
+                       "(run again with --debug to see where)\n")
+
+
+def test_the_simulators_public_key_masks_nothing_and_json_output_stays_json(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", SIM_API_KEY)
+
+    def boom(args: Any) -> int:
+        raise ValueError("agentkit-sim says no")
+
+    monkeypatch.setattr(_cli, "_cmd_models", boom)
+    assert "agentkit-sim says no" in cli("models").err
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", secret)
+    answer = {"output": f"an escape \x1b[2J, café, and {secret[:10]} but not the key"}
+    monkeypatch.setattr(_cli, "_cmd_models", lambda args: _cli._print_json(answer) or 0)
+    assert json.loads(cli("models").out) == answer  # a payload is printed as it is, valid JSON
+    monkeypatch.setattr(_cli, "_cmd_models", lambda args: _cli._print_json({"echo": secret}) or 0)
+    assert json.loads(cli("models").out) == {"echo": "<api key>"}

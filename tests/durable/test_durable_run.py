@@ -11,8 +11,9 @@ from typing import Any
 import anyio
 import pytest
 
-from agentkit import Agent, Denied, MaxTurnsExceeded, Tool, UserError, tool
+from agentkit import Agent, ApprovalRequiredError, Denied, MaxTurnsExceeded, Tool, UserError, tool
 from agentkit.durable import DurableAgent, pending_approvals, send_approval
+from agentkit.mcp import MCPServer
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
 pytestmark = pytest.mark.anyio
@@ -143,6 +144,63 @@ async def test_a_deferring_agent_waits_durably_for_a_tool_source_tool(
         await send_approval("refund-2", waiting[0].tool_call_id, True)
     assert results[0].output == "Refunded B2." and refunded == ["B2"]
     assert results[0].pending_approvals == []
+
+
+async def test_a_tool_calls_sampling_request_is_part_of_its_step(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    """An MCP server asks the run's model during a durable tool call, while another call of the same
+    response waits for its approval: the request is asked once, recorded with its call, and the waiting
+    call stays listed until it is decided."""
+    refunded: list[str] = []
+    sim.script(Reply(tool_calls=[("refund", {"order": "C3"}), ("haiku", {"topic": "snow"})]),
+               Reply(content="white silence"), Reply(content="Done."))
+    script = Path(__file__).parent / "sampling_server.py"
+    server = MCPServer.stdio(sys.executable, [str(script)], sampling=True)
+    durable = DurableAgent(make_agent(sim_url, Refunds(refunded), server), name="sampler", database_url=db)
+    await durable.launch()
+    results = []
+
+    async def run() -> None:
+        results.append(await durable.run("Refund C3 and write a haiku about snow.", workflow_id="haiku-1"))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        with anyio.fail_after(30):
+            while len(sim.requests) < 2:  # the haiku's sampling request
+                await anyio.sleep(0.02)
+        await anyio.sleep(0.2)  # the haiku call ends meanwhile
+        waiting = await pending_approvals("haiku-1", timeout=30)
+        assert [(w.tool_name, w.arguments) for w in waiting] == [("refund", {"order": "C3"})]
+        await send_approval("haiku-1", waiting[0].tool_call_id, True)
+    again = await durable.run("Refund C3 and write a haiku about snow.", workflow_id="haiku-1")
+    for result in (results[0], again):
+        assert [m["content"] for m in result.messages if m["role"] == "tool"] == [
+            "refunded", "deepseek-v4-flash wrote: white silence"
+        ]
+        assert result.output == "Done." and result.usage.requests == 3
+    assert len(sim.requests) == 3 and refunded == ["C3"]
+
+
+async def test_a_sub_agent_of_a_durable_run_still_needs_its_own_approve(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    """The durable hook decides the approvals of its own run only: a sub-agent with an approval tool
+    and no approve callback is refused before it asks the model (a configuration error, which ends the
+    run), as outside a durable run."""
+
+    @tool(requires_approval=True)
+    def wipe(disk: str) -> str:
+        """Wipe a disk."""
+        return "wiped"
+
+    child = Agent(name="child", tools=[wipe], api_key=SIM_API_KEY, base_url=sim_url)
+    parent = Agent(name="parent", tools=[child.as_tool()], api_key=SIM_API_KEY, base_url=sim_url)
+    sim.script(Reply(tool_calls=[("child", {"task": "wipe sda"})]))
+    durable = DurableAgent(parent, name="parent", database_url=db)
+    with pytest.raises(ApprovalRequiredError, match=r"tools \['wipe'\] require approval"):
+        await durable.run("Wipe sda.", workflow_id="wipe-1")
+    assert len(sim.requests) == 1  # the sub-agent asked nothing
 
 
 def answer_by_question(request: dict[str, Any]) -> Reply:

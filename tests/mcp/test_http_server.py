@@ -5,14 +5,17 @@ server that goes away, hooks."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 from inline_snapshot import snapshot
 
 from agentkit import (
+    ChatCompletion,
     Hook,
+    ModelRequestInfo,
+    ResponseItem,
     RunContext,
     ToolCallInfo,
     ToolDefinitionError,
@@ -147,8 +150,23 @@ async def test_sampling_uses_the_runs_model_and_counts_in_its_usage(
         Reply(content="leaves fall softly"),
         Reply(content="Done."),
     )
-    result = await make_agent(tools=[MCPServer.http(url, sampling=True)]).run("A haiku about autumn, please.")
+    seen: list[tuple[int, bool, str]] = []
+
+    class Requests(Hook):
+        """Sees every model request of the run, the server's sampling request included."""
+
+        async def wrap_request(
+            self, request: ModelRequestInfo, proceed: Callable[[], AsyncIterator[ResponseItem]]
+        ) -> AsyncIterator[ResponseItem]:
+            async for item in proceed():
+                if isinstance(item, ChatCompletion):
+                    seen.append((request.number, request.sampling, item.choices[0].message.content or ""))
+                yield item
+
+    agent = make_agent(tools=[MCPServer.http(url, sampling=True)], hooks=[Requests()])
+    result = await agent.run("A haiku about autumn, please.")
     assert tool_messages(result.messages) == ["deepseek-v4-flash wrote: leaves fall softly"]
+    assert seen == [(1, False, ""), (2, True, "leaves fall softly"), (2, False, "Done.")]
     sampled = sim.requests[1].json
     assert sampled == snapshot(
         {
@@ -162,6 +180,50 @@ async def test_sampling_uses_the_runs_model_and_counts_in_its_usage(
     )
     assert result.usage.requests == 3 and len(sim.requests) == 3
     assert result.usage.prompt_tokens > 0 and result.usage.cost > 0
+
+
+@pytest.mark.parametrize("era", ["url", "handshake_url"])
+async def test_a_sampling_request_is_traced_as_a_request_of_the_run(
+    era: str, request: pytest.FixtureRequest, make_agent: AgentFactory, sim: Simulator
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from agentkit.otel import Instrumentation
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    sim.script(
+        Reply(tool_calls=[("haiku", {"topic": "rain"})]),
+        Reply(content="rain on the roof"),
+        Reply(content="Done."),
+    )
+    server = MCPServer.http(request.getfixturevalue(era), sampling=True)
+    agent = make_agent(tools=[server], hooks=[Instrumentation(provider)])
+    events = [event async for event in agent.run_stream("A haiku.")]  # streamed; the sampling request not
+    assert events[-1].result.output == "Done."  # type: ignore[attr-defined]
+    spans = exporter.get_finished_spans()
+    by_id = {span.context.span_id: span.name for span in spans if span.context is not None}
+    marks = ("agentkit.mcp.sampling", "gen_ai.request.stream")
+    tree = [
+        (
+            span.name,
+            by_id.get(span.parent.span_id) if span.parent else None,
+            {k: v for k, v in (span.attributes or {}).items() if k in marks},
+        )
+        for span in sorted(spans, key=lambda span: span.start_time or 0)
+    ]
+    assert tree == snapshot(
+        [
+            ("invoke_agent agent", None, {}),
+            ("chat deepseek-v4-flash", "invoke_agent agent", {"gen_ai.request.stream": True}),
+            ("execute_tool haiku", "invoke_agent agent", {}),
+            ("chat deepseek-v4-flash", "invoke_agent agent", {"agentkit.mcp.sampling": True}),
+            ("chat deepseek-v4-flash", "invoke_agent agent", {"gen_ai.request.stream": True}),
+        ]
+    )
 
 
 async def test_sampling_is_off_unless_enabled(url: str, make_agent: AgentFactory, sim: Simulator) -> None:

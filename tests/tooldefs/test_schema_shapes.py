@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import pytest
 from inline_snapshot import snapshot
-from pydantic import Field, WithJsonSchema
+from pydantic import BaseModel, Field, WithJsonSchema
 
-from agentkit import RunContext, ToolDefinitionError, tool
+from agentkit import RunContext, ToolArgumentError, ToolDefinitionError, tool
 from agentkit._schema import normalize
 
 
@@ -73,6 +73,58 @@ def test_a_callable_object_is_described_by_its_call_method() -> None:
         }
     )
     assert made("Ada") == "Hello, Ada"
+
+
+class Ticket:
+    """Open a ticket.
+
+    Args:
+        title: One line.
+        priority: 1 (urgent) to 4.
+    """
+
+    title: Any  # the class's own hints are not what the call takes: __init__'s are
+
+    def __init__(self, title: str, priority: int = 3) -> None:
+        self.title, self.priority = title, priority
+
+
+def test_a_class_is_described_by_its_docstring_and_init() -> None:
+    made = tool(Ticket)
+    assert made.schema["function"] == snapshot(
+        {
+            "name": "Ticket",
+            "description": "Open a ticket.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string", "description": "One line."},
+                    "priority": {"type": "integer", "description": "1 (urgent) to 4.", "default": 3},
+                },
+                "required": ["title"],
+                "additionalProperties": False,
+            },
+        }
+    )
+    opened = made(**made.parse_arguments('{"title": "Printer on fire"}'))
+    assert (opened.title, opened.priority) == ("Printer on fire", 3)
+
+
+
+def test_a_models_fields_stay_typed_even_one_named_like_its_init_parameter() -> None:
+    class Upload(BaseModel):
+        """Upload a blob."""
+
+        name: str
+        data: int  # BaseModel.__init__ takes **data
+
+    made = tool(Upload)
+    assert made.schema["function"]["parameters"]["properties"] == {
+        "name": {"type": "string"},
+        "data": {"type": "integer"},
+    }
+    with pytest.raises(ToolArgumentError):
+        made.parse_arguments('{"name": "x", "data": "not a number"}')
 
 
 @pytest.mark.parametrize("first", ["self", "cls"])

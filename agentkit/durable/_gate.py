@@ -11,14 +11,15 @@ worker restarts, like the runs it was running).
 
 The gate holds the runs of the agent's workflow that DBOS started from a queue (a batch's prompts, and
 runs resumed after a crash); a run started with ``DurableAgent.run`` in this process does not wait here.
-Its size comes from the queue's ``worker_concurrency`` in the database, which the submitter of a batch
-sets for every worker (DBOS keeps one per queue); each worker reads it again every ``REFRESH`` seconds.
+Its size is the batch's concurrency in the process that submits the batch; a worker started with
+``DurableAgent.work`` follows the queue's ``worker_concurrency`` in the database (DBOS keeps one per
+queue, set by the latest batch submitted), read every ``REFRESH`` seconds. In a process that is neither,
+runs that DBOS resumes after a crash are not gated.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -39,7 +40,6 @@ class Gate:
         self.queue = queue
         self.size: int | None = None
         """None: no limit (the process works on no batch)."""
-        self._read_at = -REFRESH
         self._running = 0
         self._condition: asyncio.Condition | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -47,24 +47,17 @@ class Gate:
     def take(self, concurrency: int) -> int:
         """Run ``concurrency`` at once; returns how many DBOS should take from the queue."""
         self.size = concurrency
-        self._read_at = time.monotonic()
         return PREFETCH * concurrency
 
-    async def read(self) -> None:
-        """Follow the queue's ``worker_concurrency`` (set by whoever submitted the last batch)."""
-        self._read_at = time.monotonic()
-        queue = await DBOS.retrieve_queue_async(self.queue)
-        taken = await queue.get_worker_concurrency_async() if queue is not None else None
+    def read(self) -> None:
+        """Follow the queue's ``worker_concurrency`` (blocking: call it from a thread)."""
+        queue = DBOS.retrieve_queue(self.queue)
+        taken = queue.worker_concurrency if queue is not None else None
         self.size = None if taken is None else max(1, -(-taken // PREFETCH))
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        if direct.get():
-            yield
-            return
-        if time.monotonic() - self._read_at >= REFRESH:
-            await self.read()
-        if self.size is None:
+        if self.size is None or direct.get():
             yield
             return
         condition = self._bound()

@@ -32,7 +32,8 @@ def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> N
                             "number)")
     batch.add_argument("--output", "-o", metavar="ANSWERS.jsonl",
                        help='where each answer goes as it finishes: {"id", "output" or "error", "usage"}')
-    batch.add_argument("--concurrency", type=int, default=16, help="runs at once per worker (default 16)")
+    batch.add_argument("--concurrency", type=int,
+                       help="runs at once per worker (default 16); a --worker takes the latest batch's")
     batch.add_argument("--per-minute", type=int, metavar="N",
                        help="start at most N runs a minute, all workers together (a run makes one request "
                             "per tool round: set N to your requests-per-minute limit divided by that)")
@@ -59,6 +60,9 @@ def run_batch_command(args: argparse.Namespace) -> int:
     given = (args.prompts is not None, args.output is not None)
     if given != ((False, False) if args.worker else (True, True)):
         raise CLIError("give PROMPTS.jsonl and --output, or --worker (not both)")
+    if args.worker and args.concurrency is not None:
+        raise CLIError("--concurrency is the batch's, for every worker (DBOS keeps one per queue): give it "
+                       "to the command that submits the prompts, not to --worker")
     try:
         from .durable import DurableAgent
     except ImportError as exc:
@@ -74,7 +78,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
             asyncio.run(durable.work(args.worker_id))
             return 0
         report = asyncio.run(durable.batch(
-            args.prompts, output=args.output, concurrency=args.concurrency, per_minute=args.per_minute,
+            args.prompts, output=args.output, concurrency=args.concurrency or 16, per_minute=args.per_minute,
             batch=args.batch, worker_id=args.worker_id,
         ))
     err.print(f"answered {report.earlier + report.done}/{report.total} ({report.failed} failed, "

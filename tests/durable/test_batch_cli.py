@@ -68,6 +68,11 @@ def test_a_worker_takes_no_prompt_file_and_a_batch_needs_one(
     assert _cli.main(["batch", "prompts.jsonl"]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err == ["error: give PROMPTS.jsonl and --output, or --worker (not both)"] * 2
+    assert _cli.main(["batch", "--worker", "--concurrency", "4"]) == 1
+    assert capsys.readouterr().err == (
+        "error: --concurrency is the batch's, for every worker (DBOS keeps one per queue): give it to the "
+        "command that submits the prompts, not to --worker\n"
+    )
 
 
 def test_a_bad_prompt_line_is_named_before_anything_runs(

@@ -68,13 +68,14 @@ def test_two_workers_sharing_postgresql_answer_each_prompt_once(
     sim.inject("latency;seconds=0.2", times=None)
     prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
     prompts.write_text("".join(json.dumps({"prompt": f"Summarise ticket {i}."}) + "\n" for i in range(200)))
-    agentkit = [sys.executable, "-m", "agentkit", "batch", "--database", postgres, "--concurrency", "8"]
+    agentkit = [sys.executable, "-m", "agentkit", "batch", "--database", postgres]
     worker = subprocess.Popen([*agentkit, "--worker", "--worker-id", "b"], env=child_env,
                               stderr=subprocess.PIPE, text=True)
     try:
         assert worker.stderr is not None
         assert worker.stderr.readline().startswith("worker b: answering queue agentkit.cli-")
-        submitted = subprocess.run([*agentkit, str(prompts), "--output", str(output), "--worker-id", "a"],
+        submitted = subprocess.run([*agentkit, str(prompts), "--output", str(output), "--worker-id", "a",
+                                    "--concurrency", "8"],
                                    env=child_env, capture_output=True, text=True, timeout=180)
         assert submitted.returncode == 0, submitted.stderr
     finally:

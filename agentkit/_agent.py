@@ -250,7 +250,7 @@ class Agent(Generic[DepsT, OutputT]):
                                     completion = item
                                 else:
                                     yield item
-                        run.count(completion, models.answered)
+                        run.count(completion, models.answered, models.request)
                         message = assistant_message(completion)
                         finish_reason = completion.choices[0].finish_reason
                         if stream:

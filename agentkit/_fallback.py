@@ -70,6 +70,9 @@ class Models:
         self.targets = tuple(targets)
         self.answered = self.targets[0]
         """The model that answered the last request."""
+        self.request: ModelRequestInfo | None = None
+        """The last request as hooks saw it (``None`` without hooks): a replayed one says when it was
+        made (``completed_at``)."""
 
     @classmethod
     def build(
@@ -99,7 +102,7 @@ class Models:
         """One response, from the first model that gives one: its events when streamed, then the
         ``ChatCompletion``; ``answered`` is then the model that gave it."""
         if len(self.targets) == 1:
-            return _ask(self.targets[0], history, overrides, info, hooks, number)
+            return self._ask(self.targets[0], history, overrides, info, hooks, number)
         return self._fall_through(history, overrides, info, hooks, number)
 
     async def _fall_through(
@@ -113,7 +116,7 @@ class Models:
         for position, target in enumerate(self.targets):
             streamed = False
             try:
-                async with closing(_ask(target, history, overrides, info, hooks, number)) as items:
+                async with closing(self._ask(target, history, overrides, info, hooks, number)) as items:
                     async for item in items:
                         if isinstance(item, ChatCompletion):
                             self.answered = target
@@ -129,19 +132,20 @@ class Models:
                 if streamed:
                     yield ResponseRestarted(position + 1, error)
 
-
-def _ask(
-    target: Target,
-    history: list[Message],
-    overrides: dict[str, Any] | None,
-    info: RunInfo,
-    hooks: tuple[Hook, ...],
-    number: int,
-) -> AsyncIterator[ResponseItem]:
-    """One request to one model, through the run's hooks."""
-    request = target.plan.request(history, overrides=overrides)
-    proceed = partial(model_response, target.client, request, stream=info.stream)
-    if not hooks:
-        return proceed()
-    return chain_request(hooks, ModelRequestInfo(info, request, number), proceed)
+    def _ask(
+        self,
+        target: Target,
+        history: list[Message],
+        overrides: dict[str, Any] | None,
+        info: RunInfo,
+        hooks: tuple[Hook, ...],
+        number: int,
+    ) -> AsyncIterator[ResponseItem]:
+        """One request to one model, through the run's hooks."""
+        request = target.plan.request(history, overrides=overrides)
+        proceed = partial(model_response, target.client, request, stream=info.stream)
+        if not hooks:
+            return proceed()
+        self.request = ModelRequestInfo(info, request, number)
+        return chain_request(hooks, self.request, proceed)
 

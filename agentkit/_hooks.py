@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._events import ResponseItem as ResponseItem  # what wrap_request yields; re-exported for hooks
@@ -93,6 +94,9 @@ class ModelRequestInfo:
     sampling: bool = False
     """True for a request an MCP server asked for during a tool call (``sampling/createMessage``): not
     one of the run's turns, and its completion goes back to the server, not into the conversation."""
+    completed_at: datetime | None = None
+    """Set it when answering with a recorded completion (a durable run's replay): when that response
+    was made, so it is priced at that moment's rate, as DeepSeek billed it; ``None``: now."""
 
 
 @dataclass(eq=False)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._approvals import ApprovalRequest, Decision
     from ._events import ToolResult
     from ._fallback import Target
+    from ._hooks import ModelRequestInfo
     from ._runtools import RunTools
     from ._session import Session
     from ._wire import AssistantMessage, ChatCompletion, Message, UserMessage
@@ -113,16 +114,17 @@ class RunState:
             await self.session.append(plain([*self.unsaved_prompt, *step]))
         self.unsaved_prompt = []
 
-    def count(self, completion: ChatCompletion, answered: Target) -> None:
+    def count(self, completion: ChatCompletion, answered: Target, request: ModelRequestInfo | None) -> None:
         """Add one response's usage, priced for the model that answered at the moment it completed
-        (DeepSeek's billing rule)."""
+        (DeepSeek's billing rule): now, or when a recorded one was made (``request.completed_at``)."""
         self.turns += 1
         self.models.append(answered.model)
         if completion.usage is None:
             self.usage.requests += 1
             return
         pricing = answered.pricing
-        cost = pricing.cost(completion.usage, datetime.now(timezone.utc)) if pricing else 0.0
+        at = (request.completed_at if request is not None else None) or datetime.now(timezone.utc)
+        cost = pricing.cost(completion.usage, at) if pricing else 0.0
         self.usage.add(completion.usage, cost=cost)
 
     def result(self, output: Any, waiting: Sequence[ApprovalRequest] = ()) -> RunResult[Any]:

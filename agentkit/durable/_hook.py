@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import anyio
@@ -96,8 +97,12 @@ class DurableHook(Hook):
                     yield item
             return
         live: list[ChatCompletion] = []
-        text = await DBOS.run_step_async({"name": "agentkit.model_request"}, _complete, proceed, live)
-        completion = live[0] if live else ChatCompletion.model_validate_json(text)  # else replayed
+        recorded = await DBOS.run_step_async({"name": "agentkit.model_request"}, _complete, proceed, live)
+        if live:
+            completion = live[0]
+        else:  # replayed: priced when it was made
+            completion = ChatCompletion.model_validate_json(recorded["completion"])
+            request.completed_at = datetime.fromtimestamp(recorded["completed_at"], timezone.utc)
         await self._prepare_calls(completion)
         yield completion
 
@@ -163,14 +168,18 @@ class DurableHook(Hook):
         return True if message.get("approved") is True else Denied(str(message.get("reason") or ""))
 
 
-async def _complete(proceed: Callable[[], AsyncIterator[ResponseItem]], live: list[ChatCompletion]) -> str:
-    """The step of a model request: the response's completion, as JSON (streamed events are not kept);
-    ``live`` gets the completion itself, which the run then uses without parsing the JSON back."""
+async def _complete(
+    proceed: Callable[[], AsyncIterator[ResponseItem]], live: list[ChatCompletion]
+) -> dict[str, Any]:
+    """The step of a model request: the response's completion, as JSON (streamed events are not kept),
+    and when it completed (its price depends on it); ``live`` gets the completion itself, which the run
+    then uses without parsing the JSON back."""
     async with closing(proceed()) as items:
         async for item in items:
             if isinstance(item, ChatCompletion):
                 live.append(item)
-                return item.model_dump_json()
+                now = datetime.now(timezone.utc)
+                return {"completion": item.model_dump_json(), "completed_at": now.timestamp()}
     raise AssertionError("a model request ended without its completion")  # pragma: no cover
 
 

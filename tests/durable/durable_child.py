@@ -2,8 +2,9 @@
 
 DIR holds the DBOS database and ``tools.log``, one line per tool call that really ran. Scenarios:
 ``crash`` dies (``os._exit``) inside its second tool call the first time, ``crash-once-only`` is the same
-with ``write_note`` declared not idempotent, ``approval`` refunds an order once someone approves. The run's
-result is printed as one JSON line.
+with ``write_note`` declared not idempotent, ``crash-priced`` is ``crash`` on deepseek-v4-pro with the
+clock off-peak until the crash and at peak after it, ``approval`` refunds an order once someone approves.
+The run's result is printed as one JSON line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import asyncio
 import json
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
+
+import time_machine
 
 from agentkit import Agent, tool
 from agentkit.durable import DurableAgent
@@ -51,7 +55,11 @@ def refund(order: str) -> str:
     return f"refunded {order}"
 
 
-agent = Agent(tools=[look_up, write_note, refund], instructions="You handle support tickets.")
+if scenario == "crash-priced":  # Monday 17:00 UTC is off-peak, 03:00 is peak (half price off-peak)
+    hour = 3 if (folder / "crashed").exists() else 17
+    time_machine.travel(datetime(2026, 11, 30, hour, tzinfo=timezone.utc)).start()
+model = "deepseek-v4-pro" if scenario == "crash-priced" else "deepseek-chat"
+agent = Agent(model=model, tools=[look_up, write_note, refund], instructions="You handle support tickets.")
 durable = DurableAgent(
     agent,
     name="support",

@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import anyio
 import pytest
 
-from agentkit import Agent, Tool, tool
+from agentkit import Agent, ChatCompletion, Hook, ModelRequestInfo, ResponseItem, Tool, get_profile, tool
+from agentkit._wire import Usage
 from agentkit.durable import pending_approvals, send_approval
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
@@ -61,6 +64,43 @@ def test_a_run_killed_in_its_second_tool_call_resumes_without_repeating_finished
     assert result["messages"] == expected.messages
     assert (result["requests"], result["tool_calls"]) == (expected.usage.requests, expected.usage.tool_calls)
     assert result["requests"] == 3 and result["cost"] == pytest.approx(expected.usage.cost)
+
+
+def test_a_resumed_run_prices_each_recorded_request_when_it_was_made(
+    child: Child, sim: Simulator, tmp_path: Path
+) -> None:
+    """Two requests answered off-peak before the crash, one at peak after it: the resumed run's cost
+    prices each when it was made (as DeepSeek billed them), not all at the moment of the resume."""
+    sim.script(*SCRIPT)
+    assert child("crash-priced", "ticket-43").returncode == 17
+    resumed = child("crash-priced", "ticket-43")
+    assert resumed.returncode == 0, resumed.stderr
+    result = json.loads(resumed.stdout.splitlines()[-1])
+
+    usages: list[Usage] = []
+
+    class Usages(Hook):
+        async def wrap_request(
+            self, request: ModelRequestInfo, proceed: Callable[[], AsyncIterator[ResponseItem]]
+        ) -> AsyncIterator[ResponseItem]:
+            async for item in proceed():
+                if isinstance(item, ChatCompletion) and item.usage is not None:
+                    usages.append(item.usage)
+                yield item
+
+    fresh = Simulator(seed=7)
+    fresh.script(*SCRIPT)
+    plain = Agent(model="deepseek-v4-pro", tools=_child_tools(), instructions="You handle support tickets.",
+                  api_key=SIM_API_KEY, base_url="http://sim", http_client=fresh.http_client(),
+                  hooks=[Usages()], approve=lambda name, args: True)
+    plain.run_sync("Ticket 42: look at order A1 and note it.")
+    pricing = get_profile("deepseek-v4-pro").pricing_for("deepseek-v4-pro")
+    assert pricing is not None and len(usages) == 3
+    off_peak = datetime(2026, 11, 30, 17, tzinfo=timezone.utc)
+    peak = datetime(2026, 11, 30, 3, tzinfo=timezone.utc)
+    each_when_made = sum(pricing.cost(u, off_peak) for u in usages[:2]) + pricing.cost(usages[2], peak)
+    assert result["cost"] == pytest.approx(each_when_made)
+    assert each_when_made < sum(pricing.cost(u, peak) for u in usages)  # what pricing at the resume gives
 
 
 def test_a_tool_that_is_not_idempotent_is_not_run_again_and_the_model_is_told(

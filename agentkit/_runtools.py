@@ -23,11 +23,11 @@ from ._toolset import Toolset
 if TYPE_CHECKING:
     from ._hooks import Hook, RunInfo
     from ._profiles import Profile
+    from ._tool import Tool
     from ._toolcalls import Approve
+    from ._wire import ToolDefinition
 
     Approval = Approve | Literal["defer"] | None
-    from ._tool import Tool
-    from ._wire import ToolDefinition
 
 
 @runtime_checkable

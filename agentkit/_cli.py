@@ -55,29 +55,11 @@ def _console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def _redact(text: str) -> str:
-    """Error text about to be printed, with the API key masked as the client masks it in its errors
-    (``_secret.mask_text``: any long enough piece, in any ASCII case, JSON-escaped)."""
-    from ._secret import mask_text
+def _redact(text: str, *, payload: bool = False) -> str:
+    """``text`` about to be printed, with DEEPSEEK_API_KEY masked (``_secret.mask_printed``)."""
+    from ._secret import mask_printed
 
-    return mask_text(text, _secret_key())
-
-
-def _redact_payload(text: str) -> str:
-    """A successful answer about to be printed (JSON): only the key itself is masked, so that the
-    text stays exactly what it was (``mask_text`` would undo JSON escapes)."""
-    from ._secret import FRAGMENT, MASK
-
-    key = _secret_key()
-    return text.replace(key, MASK) if len(key) >= FRAGMENT else text
-
-
-def _secret_key() -> str:
-    """DEEPSEEK_API_KEY, unless it is the simulator's key, which is public (and contains "agentkit")."""
-    key = os.environ.get("DEEPSEEK_API_KEY", "")
-    from ._secret import SIM_API_KEY
-
-    return "" if key == SIM_API_KEY else key
+    return mask_printed(text, os.environ.get("DEEPSEEK_API_KEY", ""), payload=payload)
 
 
 def visible(text: str) -> str:
@@ -135,7 +117,7 @@ def _notice_to(console: Console) -> Callable[[str], None]:
 
 
 def _print_json(data: Any) -> None:
-    print(_redact_payload(json.dumps(data, ensure_ascii=False, indent=2)))
+    print(_redact(json.dumps(data, ensure_ascii=False, indent=2), payload=True))
 
 
 # --------------------------------------------------------------------------- small API commands

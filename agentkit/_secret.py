@@ -55,6 +55,17 @@ class BearerAuth(httpx.Auth):
         yield request
 
 
+def mask_printed(text: str, key: str, *, payload: bool = False) -> str:
+    """``text`` about to be shown (the CLI): error text masked as the client masks its errors
+    (``mask_text``); a successful ``payload`` only where it holds the whole key, so that it stays exactly
+    what it was (JSON escapes included). The simulator's key is public (and contains "agentkit")."""
+    if key == SIM_API_KEY:
+        return text
+    if payload:
+        return text.replace(key, MASK) if len(key) >= FRAGMENT else text
+    return mask_text(text, key)
+
+
 def mask_text(text: str, key: str) -> str:
     """``text`` with every piece of ``key`` of at least ``FRAGMENT`` characters replaced by ``MASK``,
     ignoring ASCII case, after undoing JSON escapes of ASCII characters (``\\u0073`` is ``s``)."""

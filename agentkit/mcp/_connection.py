@@ -15,9 +15,11 @@ import logging
 import math
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
 import anyio
+import anyio.abc
 from mcp import Client
 from mcp.client.subscriptions import ListenNotSupportedError
 
@@ -124,8 +126,8 @@ class Connection:
                     self._scope.deadline = math.inf
                     self.client = client
                     capabilities = client.server_capabilities.tools
-                    if capabilities is not None and capabilities.list_changed:
-                        tasks.start_soon(_listen, client, on_change)
+                    if capabilities is not None and capabilities.list_changed:  # listening before any
+                        await tasks.start(_listen, client, on_change, self._connect_timeout)  # call
                     self._ready.set()
                     await self._stop.wait()
                     tasks.cancel_scope.cancel()
@@ -140,17 +142,35 @@ class Connection:
                 scope.cancel()
 
 
-async def _listen(client: Client, on_change: Callable[[], None]) -> None:
+async def _listen(
+    client: Client,
+    on_change: Callable[[], None],
+    ack_timeout: float,
+    *,
+    task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+) -> None:
     """Since protocol 2026-07-28 a server sends list changes only on a ``subscriptions/listen`` stream
-    (before, as notifications that ``MCPServer``'s message handler sees): keep one open."""
+    (before, as notifications that ``MCPServer``'s message handler sees): keep one open. Started once the
+    server has acknowledged it (or could not, within ``ack_timeout``): a change is never replayed, so one
+    made by the first call would be lost if the stream opened after it."""
+    started = False
     try:
-        async with client.listen(tools_list_changed=True) as subscription:
+        async with AsyncExitStack() as stack:
+            with anyio.move_on_after(ack_timeout) as waiting:
+                subscription = await stack.enter_async_context(client.listen(tools_list_changed=True))
+            task_status.started()
+            started = True
+            if waiting.cancelled_caught:
+                logger.debug("MCP list-change subscription: no acknowledgment in %g s", ack_timeout)
+                return
             async for _event in subscription:
                 on_change()
     except ListenNotSupportedError:
-        return
+        pass
     except Exception as exc:  # the tool list is then refreshed only on reconnection
         logger.debug("MCP list-change subscription ended: %r", exc)
+    if not started:
+        task_status.started()
 
 
 def _reason(error: BaseException | None) -> str:

@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
+import anyio
 import pytest
 from inline_snapshot import snapshot
 
@@ -110,6 +111,49 @@ async def test_a_list_change_reaches_the_next_run(
     assert [t.name for t in after] == [*(t.name for t in before), "extra"]
     offered = [[t["function"]["name"] for t in r.json["tools"]] for r in sim.requests]  # type: ignore[index]
     assert "extra" not in offered[0] and offered[2][-1] == "extra"
+
+
+def slow_to_listen(app: Any) -> Any:
+    """``app`` answering ``subscriptions/listen`` half a second late (a busy server), the rest at once."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await app(scope, receive, send)
+        messages, body = [], b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if b"subscriptions/listen" in body:
+            await anyio.sleep(0.5)
+        replay = iter(messages)
+
+        async def again() -> Any:
+            return next(replay, None) or await receive()
+
+        await app(scope, again, send)
+
+    return wrapped
+
+
+@pytest.fixture
+def slow_listen_url() -> Iterator[str]:
+    with serve_asgi(slow_to_listen(build().streamable_http_app())) as base:
+        yield f"{base}/mcp"
+
+
+async def test_a_change_made_by_the_first_call_is_not_missed(slow_listen_url: str) -> None:
+    """The list-change stream is acknowledged before ``async with server`` returns: a server sends a
+    change once, so one made by the very first call would otherwise be lost until a reconnection."""
+    server = MCPServer.http(slow_listen_url, allow=["grow", "extra"])
+    async with server:
+        (grow,) = await server.list_tools()
+        assert await grow.call({}, RunContext(deps=None)) == "added extra"
+        with anyio.fail_after(10):
+            while [t.name for t in await server.list_tools()] != ["grow", "extra"]:
+                await anyio.sleep(0.02)
 
 
 async def _tick() -> None:

@@ -214,11 +214,11 @@ class Agent(Generic[DepsT, OutputT]):
         deps, parent = options.get("deps"), CURRENT_RUN.get()
         info = RunInfo(agent, agent.model, agent.profile, prompt, stream, deps, [], RunUsage(), parent,
                        hooks=hooks)
-        events = agent._loop(prompt, options, info, hooks)
+        events = agent._loop(prompt, options, info)
         return chain_run(hooks, info, events) if hooks else events
 
     async def _loop(
-        self, prompt: str | None, options: RunOptions, info: RunInfo, hooks: tuple[Hook, ...]
+        self, prompt: str | None, options: RunOptions, info: RunInfo
     ) -> AsyncGenerator[StreamEvent, None]:
         approve = options.get("approve") or self.approve
         limits = options.get("usage_limits") or self.usage_limits
@@ -227,14 +227,14 @@ class Agent(Generic[DepsT, OutputT]):
             # 1. The tools (tool sources listed), the conversation so far, then instructions and prompt.
             tools = await self._catalog.for_run(held)
             info.toolset = tools.toolset
-            approve = tools.approval(approve, hooks, info)
+            approve = tools.approval(approve, info)
             client = self._pool.lease()
             held.push_async_callback(self._pool.give_back, client)
             models = Models.build(self, tools, client, options.get("settings"))  # its own, then fallbacks
             run = await self._start(prompt, options, info, client, tools)
             limiter = anyio.CapacityLimiter(self.tool_threads) if tools.threads_needed else None
             context = partial(self._context, run, options.get("deps"), client)
-            runner = ToolCallRunner(tools.toolset, context, limiter, approve, self.tool_timeout, info, hooks,
+            runner = ToolCallRunner(tools.toolset, context, limiter, approve, self.tool_timeout, info,
                                     options.get("decisions") or {})
             with run.errors_carry_state():
                 resumed = run.waiting  # tool calls of an earlier run that waited for approval go first
@@ -244,7 +244,7 @@ class Agent(Generic[DepsT, OutputT]):
                         message, resumed = resumed, None
                     else:
                         self._check_limits(run, limits)
-                        async with closing(self._respond(run, models, tools, info, hooks)) as items:
+                        async with closing(self._respond(run, models, tools, info)) as items:
                             async for item in items:  # closed at once if the caller stops reading
                                 if isinstance(item, ChatCompletion):
                                     completion = item
@@ -322,7 +322,7 @@ class Agent(Generic[DepsT, OutputT]):
             limits.check_before_request(run.usage)
 
     def _respond(
-        self, run: RunState, models: Models, tools: RunTools, info: RunInfo, hooks: tuple[Hook, ...]
+        self, run: RunState, models: Models, tools: RunTools, info: RunInfo
     ) -> AsyncIterator[ResponseItem]:
         """One response to the conversation (a cut answer last, as the prefix to continue), from a fallback
         if need be (``_fallback``): its events when streamed (with partial outputs), then the completion."""
@@ -330,7 +330,7 @@ class Agent(Generic[DepsT, OutputT]):
         if run.cut_answer:
             history = [*run.messages, {**joined(run.cut_answer), "prefix": True}]
         overrides = {"tool_choice": "none"} if run.final_only and tools.definitions else None
-        items = models.respond(history, overrides, info, hooks, run.turns + 1)
+        items = models.respond(history, overrides, info, run.turns + 1)
         if info.stream and not self.output.is_text:
             return partial_outputs(items, self.output, via_tool=tools.output_tool is not None)
         return items

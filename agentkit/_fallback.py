@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ._client import DeepSeekClient
 from ._errors import APIError
 from ._events import ResponseRestarted, model_response
-from ._hooks import Hook, ModelRequestInfo, ResponseItem, RunInfo, chain_request, closing
+from ._hooks import ModelRequestInfo, ResponseItem, RunInfo, chain_request, closing
 from ._profiles import Profile, get_profile
 from ._request import RequestPlan
 from ._retry import is_retryable
@@ -96,27 +96,25 @@ class Models:
         history: list[Message],
         overrides: dict[str, Any] | None,
         info: RunInfo,
-        hooks: tuple[Hook, ...],
         number: int,
     ) -> AsyncIterator[ResponseItem]:
         """One response, from the first model that gives one: its events when streamed, then the
         ``ChatCompletion``; ``answered`` is then the model that gave it."""
         if len(self.targets) == 1:
-            return self._ask(self.targets[0], history, overrides, info, hooks, number)
-        return self._fall_through(history, overrides, info, hooks, number)
+            return self._ask(self.targets[0], history, overrides, info, number)
+        return self._fall_through(history, overrides, info, number)
 
     async def _fall_through(
         self,
         history: list[Message],
         overrides: dict[str, Any] | None,
         info: RunInfo,
-        hooks: tuple[Hook, ...],
         number: int,
     ) -> AsyncGenerator[ResponseItem, None]:
         for position, target in enumerate(self.targets):
             streamed = False
             try:
-                async with closing(self._ask(target, history, overrides, info, hooks, number)) as items:
+                async with closing(self._ask(target, history, overrides, info, number)) as items:
                     async for item in items:
                         if isinstance(item, ChatCompletion):
                             self.answered = target
@@ -138,14 +136,13 @@ class Models:
         history: list[Message],
         overrides: dict[str, Any] | None,
         info: RunInfo,
-        hooks: tuple[Hook, ...],
         number: int,
     ) -> AsyncIterator[ResponseItem]:
         """One request to one model, through the run's hooks."""
         request = target.plan.request(history, overrides=overrides)
         proceed = partial(model_response, target.client, request, stream=info.stream)
-        if not hooks:
+        if not info.hooks:
             return proceed()
         self.request = ModelRequestInfo(info, request, number)
-        return chain_request(hooks, self.request, proceed)
+        return chain_request(info.hooks, self.request, proceed)
 

@@ -21,7 +21,7 @@ from ._settings import ModelSettings, merge_settings
 from ._toolset import Toolset
 
 if TYPE_CHECKING:
-    from ._hooks import Hook, RunInfo
+    from ._hooks import RunInfo
     from ._profiles import Profile
     from ._tool import Tool
     from ._toolcalls import Approve
@@ -91,12 +91,12 @@ class RunTools:
             object.__setattr__(self, "_plan", plan)  # frozen: the cache is the one mutable part
         return plan
 
-    def approval(self, approve: Approval, hooks: tuple[Hook, ...], run: RunInfo) -> Approval:
+    def approval(self, approve: Approval, run: RunInfo) -> Approval:
         """The run's ``approve``: a hook that decides approvals (a durable run) takes the place of a
         missing callback or of ``"defer"``; tools that need approval with nobody to decide are an error."""
         if callable(approve):
             return approve
-        if any(hook.decides_approvals(run) for hook in hooks):
+        if any(hook.decides_approvals(run) for hook in run.hooks):
             return None
         if approve is None and any(t.requires_approval for t in self.toolset):
             names = [t.name for t in self.toolset if t.requires_approval]

@@ -22,7 +22,7 @@ from ._concurrency import run_all
 from ._context import RunContext
 from ._errors import ToolArgumentError, UserError
 from ._events import ToolResult
-from ._hooks import CURRENT_RUN, Hook, RunInfo, ToolCallInfo, chain_tool_call
+from ._hooks import CURRENT_RUN, RunInfo, ToolCallInfo, chain_tool_call
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 
 if TYPE_CHECKING:
@@ -97,7 +97,6 @@ class ToolCallRunner:
     approve: Approve | Literal["defer"] | None
     default_timeout: float | None
     run: RunInfo
-    hooks: tuple[Hook, ...] = ()
     decisions: Mapping[str, Decision] = field(default_factory=dict)
     """A person's decisions on calls that waited for approval, by call id (``_approvals``)."""
 
@@ -147,10 +146,10 @@ class ToolCallRunner:
         ``UserError``."""
         decided = approval(self.decisions.get(call["id"])) if self.decisions else None
         info = ToolCallInfo(self.run, call, self.toolset.get(call["function"]["name"]), decided)
-        if not self.hooks:
+        if not self.run.hooks:
             step.results[i] = await self._execute(info)
         else:
-            step.results[i] = await chain_tool_call(self.hooks, info, lambda: self._execute(info))
+            step.results[i] = await chain_tool_call(self.run.hooks, info, lambda: self._execute(info))
 
     async def _execute(self, info: ToolCallInfo) -> ToolResult:
         call, tool = info.call, info.tool

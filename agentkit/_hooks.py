@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._events import ResponseItem as ResponseItem  # what wrap_request yields; re-exported for hooks
+from ._wire import ChatCompletion
 
 if TYPE_CHECKING:
     from ._agent import Agent
@@ -255,3 +256,13 @@ class closing(Generic[_I]):
         aclose = getattr(self.items, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+async def completion_of(items: AsyncIterator[ResponseItem]) -> ChatCompletion:
+    """The ``ChatCompletion`` a model request's items end with (its stream events dropped), for a
+    caller that needs only the answer; ``items`` is closed either way."""
+    async with closing(items) as each:
+        async for item in each:
+            if isinstance(item, ChatCompletion):
+                return item
+    raise AssertionError("a model request ended without its completion")  # pragma: no cover

@@ -37,7 +37,7 @@ from dbos import DBOS, StepReservation
 from .._approvals import Decision, Denied, refusal
 from .._errors import ToolArgumentError
 from .._events import StreamEvent, ToolResult
-from .._hooks import Hook, ModelRequestInfo, ResponseItem, RunInfo, ToolCallInfo, closing
+from .._hooks import Hook, ModelRequestInfo, ResponseItem, RunInfo, ToolCallInfo, closing, completion_of
 from .._wire import ChatCompletion
 
 APPROVALS_EVENT = "agentkit.approvals"
@@ -174,13 +174,10 @@ async def _complete(
     """The step of a model request: the response's completion, as JSON (streamed events are not kept),
     and when it completed (its price depends on it); ``live`` gets the completion itself, which the run
     then uses without parsing the JSON back."""
-    async with closing(proceed()) as items:
-        async for item in items:
-            if isinstance(item, ChatCompletion):
-                live.append(item)
-                now = datetime.now(timezone.utc)
-                return {"completion": item.model_dump_json(), "completed_at": now.timestamp()}
-    raise AssertionError("a model request ended without its completion")  # pragma: no cover
+    completion = await completion_of(proceed())
+    live.append(completion)
+    completed_at = datetime.now(timezone.utc).timestamp()
+    return {"completion": completion.model_dump_json(), "completed_at": completed_at}
 
 
 async def _answer(

@@ -23,7 +23,7 @@ from mcp import types
 from pydantic_core import to_json
 
 from .._events import model_response
-from .._hooks import CURRENT_RUN, ModelRequestInfo, chain_request, closing
+from .._hooks import CURRENT_RUN, ModelRequestInfo, chain_request, completion_of
 from .._profiles import get_profile
 from .._wire import ChatCompletion
 
@@ -101,11 +101,7 @@ async def _ask(caller: Caller, request: ChatRequest) -> ChatCompletion:
         return await caller.client.chat(request)
     proceed = partial(model_response, caller.client, request, stream=False)
     info = ModelRequestInfo(run, request, run.usage.requests + 1, sampling=True)
-    async with closing(chain_request(run.hooks, info, proceed)) as items:
-        async for item in items:
-            if isinstance(item, ChatCompletion):
-                return item
-    raise AssertionError("a model request ended without its completion")  # pragma: no cover
+    return await completion_of(chain_request(run.hooks, info, proceed))
 
 
 def _text(block: types.SamplingMessageContentBlock) -> str:

@@ -6,7 +6,10 @@ DBOS queue, every request checkpointed, every answer written to a file as it fin
 simulator runs in its own process, so only the client side is compared.
 
 A third pass runs the durable batch with a second worker process on the same database (the scale-out
-that plain ``asyncio.gather`` lacks). The checkpoint cost is measured apart: one run of 20 tool rounds
+that plain ``asyncio.gather`` lacks). A fourth runs DBOS alone: as many workflows, ``--concurrency`` at a
+time, each of one step that only waits as long as the simulator (no agentkit, no HTTP, started directly
+rather than from a queue): the most any DBOS-based batch can reach in this process, and so the ceiling
+of the durable batch's ratio on this machine. The checkpoint cost is measured apart: one run of 20 tool rounds
 (41 steps: 21 model requests and 20 tool calls) against an in-process simulator without latency, durable
 minus plain, per step.
 
@@ -28,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+from dbos import DBOS, SetWorkflowID
 
 from agentkit import Agent, tool
 from agentkit.durable import DurableAgent
@@ -40,6 +44,12 @@ ROUNDS = 20
 def step(n: int) -> int:
     """Return n."""
     return n
+
+
+@DBOS.workflow(name="bench.dbos_alone")
+async def waiting_workflow(seconds: float) -> None:
+    """DBOS's own cost: a workflow of one step that stands in for a model request."""
+    await DBOS.run_step_async({"name": "wait"}, asyncio.sleep, seconds)
 
 
 def rounds_script(sim: Simulator) -> None:
@@ -65,6 +75,21 @@ async def durable_batch(
     started, cpu = time.perf_counter(), time.process_time()
     report = await durable.batch(prompts, output=out, concurrency=concurrency, progress=False)
     assert report.done == len(prompts), report
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+async def dbos_alone(count: int, concurrency: int, latency: float) -> tuple[float, float]:
+    gate = asyncio.Semaphore(concurrency)
+    stamp = time.time_ns()
+
+    async def one(i: int) -> None:
+        async with gate:
+            with SetWorkflowID(f"bench-alone-{stamp}-{i}"):
+                handle = await DBOS.start_workflow_async(waiting_workflow, latency)
+            await handle.get_result()
+
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(one(i) for i in range(count)))
     return time.perf_counter() - started, time.process_time() - cpu
 
 
@@ -121,6 +146,7 @@ async def bench(base_url: str, args: argparse.Namespace, folder: Path) -> None:
     plain_seconds, plain_cpu = await plain(plain_agent, prompts, args.concurrency)
     one = folder / "one.jsonl"
     durable_seconds, durable_cpu = await durable_batch(durable, prompts, args.concurrency, one)
+    alone_seconds, alone_cpu = await dbos_alone(len(prompts), args.concurrency, args.latency)
     per_step = await checkpoint_cost(rounds, durable_rounds, sim)
     helper = second_worker(base_url, database)
     try:
@@ -137,6 +163,9 @@ async def bench(base_url: str, args: argparse.Namespace, folder: Path) -> None:
     print(f"  durable batch:        {n / durable_seconds:6.1f} prompts/s ({durable_seconds:.2f} s, "
           f"{durable_cpu / n * 1000:.1f} ms CPU a prompt)")
     print(f"  ratio durable/plain:  {plain_seconds / durable_seconds:.2f}x")
+    print(f"  DBOS alone (ceiling): {n / alone_seconds:6.1f} prompts/s ({alone_seconds:.2f} s, "
+          f"{alone_cpu / n * 1000:.1f} ms CPU a workflow; ratio {plain_seconds / alone_seconds:.2f}x, "
+          f"durable batch at {alone_seconds / durable_seconds:.2f}x of it)")
     print(f"  durable, 2 processes: {n / two_seconds:6.1f} prompts/s ({two_seconds:.2f} s; "
           f"ratio {plain_seconds / two_seconds:.2f}x)")
     steps = 2 * ROUNDS + 1

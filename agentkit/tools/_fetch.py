@@ -232,7 +232,7 @@ def to_page(response: Response, *, with_links: bool = True) -> Page:
     if is_html(response):
         title, text, links = _extract_html(response.body, response.url, with_links)
     elif response.content_type.startswith(_TEXT_TYPES):
-        title, text, links = "", response.body.decode(_codec(response.charset), errors="replace"), []
+        title, text, links = "", _decode(response.body, response.charset), []
     else:
         raise WebError(
             f"{response.url} is {response.content_type or 'of unknown type'}, not a web page or text; "
@@ -250,12 +250,13 @@ def to_page(response: Response, *, with_links: bool = True) -> Page:
     )
 
 
-def _codec(charset: str | None) -> str:
-    """The page's declared charset if Python knows it, else UTF-8 (``charset=x-bogus`` is no error)."""
+def _decode(body: bytes, charset: str | None) -> str:
+    """The text in the page's declared charset if Python knows it as a text encoding, else in UTF-8
+    (``charset=x-bogus`` is no error, nor is ``charset=zlib``: a codec, but from bytes to bytes)."""
     try:
-        return codecs.lookup(charset or "utf-8").name
+        return body.decode(codecs.lookup(charset or "utf-8").name, errors="replace")
     except LookupError:
-        return "utf-8"
+        return body.decode("utf-8", errors="replace")
 
 
 async def read_page(response: Response, options: FetchOptions) -> Page:

@@ -61,6 +61,14 @@ async def test_plain_text_is_returned_as_is(site: Site) -> None:
     assert page.text == "Plain notes: café."
 
 
+@pytest.mark.parametrize("charset", ["zlib", "base64", "rot13", "x-bogus"])
+async def test_a_charset_that_is_no_text_encoding_is_read_as_utf8(site: Site, charset: str) -> None:
+    # Python knows zlib, base64 and rot13 as codecs, but they turn bytes into bytes (or str into str).
+    site.pages["/lie.txt"] = ("200", f"text/plain; charset={charset}", "Plain notes: café.".encode())
+    page = await web.fetch_page(site.base + "/lie.txt", OPEN)
+    assert page.text == "Plain notes: café."
+
+
 async def test_binary_content_is_refused_clearly(site: Site) -> None:
     with pytest.raises(web.WebError, match="application/octet-stream, not a web page or text"):
         await web.fetch_page(site.base + "/blob", OPEN)

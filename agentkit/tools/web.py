@@ -27,7 +27,7 @@ from agentkit._pricing import PRICES
 from agentkit._tool import Tool, tool
 from agentkit._toolset import Toolset
 
-from ._fetch import FetchOptions, Page, WebError, check_url, get, new_client, read_page, same_site
+from ._fetch import FetchOptions, Link, Page, WebError, check_url, get, new_client, read_page, same_site
 from ._netguard import AddressPolicy, BlockedAddressError
 from ._summarize import summarize_text
 
@@ -58,7 +58,7 @@ class WebSettings:
     max_depth: int = 3
     max_crawl_bytes: int = 10_000_000
     max_chars: int = 20_000
-    """The most text one tool call returns to the model."""
+    """The most text one tool call returns to the model, its title, links and notes included."""
     max_crawl_delay: float = 10.0
     """A robots.txt Crawl-delay is honoured up to this many seconds between requests."""
 
@@ -177,36 +177,57 @@ def _same_host(a: httpx.URL, b: httpx.URL) -> bool:
     return a.host == b.host
 
 
+_TITLE_CHARS = 200
+_LINK_TEXT_CHARS = 100
+
+
 def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the note saying how much was cut included."""
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n[... truncated: {len(text) - limit} more characters]"
+    keep = max(limit - 50, 0)
+    return text[:keep] + f"\n[... truncated: {len(text) - keep} more characters]"
+
+
+def _link_lines(links: list[Link], room: int) -> list[str]:
+    """The page's links, as many as fit in ``room`` characters (each link's text shortened)."""
+    lines: list[str] = []
+    used = 0
+    for link in links:
+        line = f"- [{link.text[:_LINK_TEXT_CHARS] or '(no text)'}]({link.url})"
+        used += len(line) + 1
+        if used > room:
+            break
+        lines.append(line)
+    if not lines:
+        return []
+    shown = f", first {len(lines)} shown" if len(lines) < len(links) else ""
+    return ["", f"Links ({len(links)}{shown}):", *lines]
 
 
 def _format_page(page: Page, max_chars: int, include_links: bool) -> str:
-    lines = [f"Title: {page.title or '(none)'}", f"URL: {page.url}"]
+    """The page for the model, in at most ``max_chars``: the links get up to a quarter, the text the rest."""
+    lines = [f"Title: {page.title[:_TITLE_CHARS] or '(none)'}", f"URL: {page.url}"]
     if page.truncated:
         lines.append(f"(Only the first {page.size} bytes of the page were read: it is over the size limit.)")
-    lines += ["", _clip(page.text or "(no readable text)", max_chars)]
-    if include_links and page.links:
-        shown = page.links[:100]
-        lines += ["", f"Links ({len(page.links)}{', first 100 shown' if len(page.links) > 100 else ''}):"]
-        lines += [f"- [{link.text or '(no text)'}]({link.url})" for link in shown]
-    return "\n".join(lines)
+    links = _link_lines(page.links, max_chars // 4) if include_links else []
+    room = max_chars - len("\n".join([*lines, "", *links])) - 1
+    return _clip("\n".join([*lines, "", _clip(page.text or "(no readable text)", room), *links]), max_chars)
 
 
 def _format_crawl(result: CrawlResult, start: str, max_chars: int) -> str:
+    """The crawl for the model, in at most ``max_chars``: the pages' texts share what the rest leaves."""
     lines = [f"Crawled {len(result.pages)} page(s) starting from {start}."]
-    lines += [f"Note: {note}" for note in result.notes]
-    budget = max_chars // max(len(result.pages), 1)
-    for number, page in enumerate(result.pages, 1):
-        lines += [
-            "",
-            f"## {number}. {page.title or '(untitled)'}",
-            f"URL: {page.url}",
-            _clip(page.text, budget),
-        ]
-    return "\n".join(lines)
+    lines += [f"Note: {note[:300]}" for note in result.notes]
+    heads = [
+        f"\n## {number}. {page.title[:_TITLE_CHARS] or '(untitled)'}\nURL: {page.url}"
+        for number, page in enumerate(result.pages, 1)
+    ]
+    used = len("\n".join(lines)) + sum(len(head) + 2 for head in heads)
+    budget = max(max_chars - used, 0) // max(len(result.pages), 1)
+    for head, page in zip(heads, result.pages, strict=True):
+        lines += [head, _clip(page.text, budget)]
+    return _clip("\n".join(lines), max_chars)
 
 
 def _make_tools(settings: WebSettings) -> tuple[Tool, Tool, Tool]:
@@ -299,7 +320,7 @@ def toolset(
         max_pages: The most pages one crawl reads.
         max_depth: The deepest link distance a crawl follows.
         max_crawl_bytes: The most bytes one crawl downloads.
-        max_chars: The most characters of text one tool call returns.
+        max_chars: The most characters one tool call returns (title, links and notes included).
         user_agent: The User-Agent header, also the name matched against robots.txt rules.
         transport: A custom httpx transport (address checks still apply).
     """

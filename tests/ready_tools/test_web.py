@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import sys
 import tracemalloc
 import zlib
@@ -146,7 +147,37 @@ async def test_text_returned_to_the_model_is_capped(site: Site) -> None:
     fetch = web.toolset(allow_private=True, max_chars=500).get("fetch_url")
     assert fetch is not None
     text = await fetch.call({"url": site.base + "/long"})
-    assert "[... truncated: 29500 more characters]" in text
+    assert len(text) <= 500 and re.search(r"y\n\[\.\.\. truncated: 29\d\d\d more characters\]$", text)
+
+
+def _flood(title: str) -> bytes:
+    """A page whose title, link texts and link count are each far over any sensible size."""
+    links = "".join(f'<a href="/{i}">{"link text " * 500}</a>' for i in range(300))
+    text = "<p>The main text of the flood page, which the model came for.</p>" * 200
+    return f"<html><head><title>{title * 5000}</title></head><body>{text}{links}</body></html>".encode()
+
+
+async def test_title_and_links_count_in_the_cap_on_text(site: Site) -> None:
+    """``max_chars`` bounds the whole answer: a page cannot push past it with its title and links."""
+    site.pages["/flood"] = ("200", "text/html", _flood("Flood "))
+    fetch = web.toolset(allow_private=True, max_chars=6000).get("fetch_url")
+    assert fetch is not None
+    text = await fetch.call({"url": site.base + "/flood"})
+    assert len(text) <= 6000
+    title, *rest = text.split("\n")
+    assert title.startswith("Title: Flood Flood") and len(title) <= 250
+    assert "more characters]" in text and re.search(r"^Links \(300, first \d+ shown\):$", text, re.MULTILINE)
+    shown = [line for line in rest if line.startswith("- [link text")]
+    assert shown and all(len(line) <= 150 for line in shown)
+
+
+async def test_a_crawl_answer_is_capped_with_its_titles_and_notes(site: Site) -> None:
+    site.pages["/"] = ("200", "text/html", _flood("Crawled "))
+    crawl = web.toolset(allow_private=True, max_chars=6000).get("crawl_site")
+    assert crawl is not None
+    text = await crawl.call({"url": site.base + "/", "max_pages": 3})
+    assert text.startswith("Crawled 1 page(s)") and len(text) <= 6000
+    assert "## 1. Crawled Crawled" in text and "Note: error: " in text  # /0, /1: answered HTTP 404
 
 
 async def test_time_limit(site: Site) -> None:

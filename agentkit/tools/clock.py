@@ -61,7 +61,7 @@ def _zone(name: str) -> ZoneInfo:
         name = "UTC"
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America"), a name too long
         pass
     city = _zones_by_city().get("_".join(name.replace(",", " ").split()).lower())
     if city is not None:

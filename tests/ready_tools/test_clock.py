@@ -100,6 +100,14 @@ def test_errors_say_what_is_expected() -> None:
         clock.add_to_date("9999-12-31", days=1)
 
 
+@pytest.mark.parametrize("name", ["America", "Europe/", "x" * 300, "a\x00b"])
+def test_names_that_are_no_zone_file_are_unknown_zones(name: str) -> None:
+    """A folder of the zone database, or a name too long for a file, is no zone (it was an OSError
+    naming the database's path on this machine)."""
+    with pytest.raises(clock.ClockError, match=r"unknown time zone .*use an IANA name"):
+        clock.now(name)
+
+
 def test_toolset() -> None:
     assert [t.name for t in clock.toolset()] == ["now", "convert_time", "add_to_date", "date_difference"]
     assert not any(t.requires_approval for t in clock.toolset())

@@ -10,7 +10,7 @@ import calendar
 import functools
 import re
 import sys
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from agentkit._tool import tool
@@ -106,6 +106,17 @@ def _parse(text: str, zone: ZoneInfo | None) -> datetime:
     return moment
 
 
+def _in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` as the time in ``zone``; refused if that falls outside the calendar Python knows."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        raise ClockError(
+            f"{moment.isoformat()} in {zone} falls outside the years 1 to 9999, which the tools cannot "
+            "represent; use a date further from the ends of the calendar"
+        ) from None
+
+
 @tool
 def now(timezone: str = "UTC") -> str:
     """Get the current date and time in a time zone, with the weekday and the UTC offset.
@@ -126,7 +137,7 @@ def convert_time(time: str, from_timezone: str, to_timezone: str) -> str:
         to_timezone: The IANA time zone to convert to, e.g. "America/New_York".
     """
     moment = _parse(time, _zone(from_timezone))
-    return _describe(moment.astimezone(_zone(to_timezone)))
+    return _describe(_in_zone(moment, _zone(to_timezone)))
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -173,7 +184,7 @@ def add_to_date(
     except OverflowError:
         raise ClockError("the resulting date is outside the years 1 to 9999") from None
     if moment.tzinfo is not None:  # a wall-clock time that DST skipped becomes the real time it names
-        moment = moment.astimezone(dt_timezone.utc).astimezone(moment.tzinfo)
+        moment = _in_zone(_in_zone(moment, dt_timezone.utc), moment.tzinfo)
     is_date_only = (
         not any(c in start for c in "T:") and start.strip().lower() != "now" and not (hours or minutes)
     )
@@ -192,7 +203,7 @@ def date_difference(start: str, end: str, timezone: str = "UTC") -> str:
     zone = _zone(timezone)
     first, second = _parse(start, zone), _parse(end, zone)
     # Subtract in UTC: within one zone Python subtracts wall-clock times, which ignores DST changes.
-    delta = second.astimezone(dt_timezone.utc) - first.astimezone(dt_timezone.utc)
+    delta = _in_zone(second, dt_timezone.utc) - _in_zone(first, dt_timezone.utc)
     total_minutes = int(delta.total_seconds() // 60)
     sign = "-" if total_minutes < 0 else ""
     days, rest = divmod(abs(total_minutes), 24 * 60)

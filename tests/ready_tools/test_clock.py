@@ -100,6 +100,18 @@ def test_errors_say_what_is_expected() -> None:
         clock.add_to_date("9999-12-31", days=1)
 
 
+def test_times_at_the_edge_of_the_calendar_give_a_readable_error() -> None:
+    """Year 1 seen from UTC+9 is year 0 in UTC, which Python cannot hold (it was an OverflowError)."""
+    with pytest.raises(clock.ClockError, match="outside the years 1 to 9999"):
+        clock.convert_time("0001-01-01T00:00", "Asia/Tokyo", "UTC")
+    with pytest.raises(clock.ClockError, match="outside the years 1 to 9999"):
+        clock.convert_time("9999-12-31T23:00", "UTC", "Asia/Tokyo")
+    with pytest.raises(clock.ClockError, match="outside the years 1 to 9999"):
+        clock.date_difference("0001-01-01", "2025-01-01", "Asia/Tokyo")
+    with pytest.raises(clock.ClockError, match="outside the years 1 to 9999"):
+        clock.add_to_date("9999-12-31T20:00", hours=1, timezone="America/New_York")
+
+
 @pytest.mark.parametrize("name", ["America", "Europe/", "x" * 300, "a\x00b"])
 def test_names_that_are_no_zone_file_are_unknown_zones(name: str) -> None:
     """A folder of the zone database, or a name too long for a file, is no zone (it was an OSError

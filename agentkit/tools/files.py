@@ -30,6 +30,8 @@ from ._search import LineMatcher
 
 __all__ = ["FilesError", "toolset"]
 
+_MAX_PATH_CHARS = 1_000
+_MAX_NAME_BYTES = 255  # NAME_MAX of Linux, macOS and the BSDs
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".mypy_cache"})
 
 
@@ -113,12 +115,21 @@ class _Root:
 
 
 def checked(relative: str) -> str:
-    """The model's path, refused if it is absolute or climbs out with '..'."""
+    """The model's path, refused if it is absolute, climbs out with '..', or no system could open it
+    (what the system would say names the root's absolute path; a path of 1,000 folders breaks walks)."""
     text = relative.strip() or "."
     if text.startswith(("/", "\\", "~")) or PureWindowsPath(text).drive or PurePosixPath(text).is_absolute():
         raise FilesError(f"refused {relative!r}: give a path relative to the root, not an absolute one")
-    if ".." in re.split(r"[\\/]", text):
+    names = re.split(r"[\\/]", text)
+    if ".." in names:
         raise FilesError(f"refused {relative!r}: '..' is not allowed; paths stay inside the root folder")
+    if "\x00" in text:
+        raise FilesError(f"refused {relative!r}: a path cannot contain a NUL character")
+    if len(text) > _MAX_PATH_CHARS or any(len(os.fsencode(name)) > _MAX_NAME_BYTES for name in names):
+        raise FilesError(
+            f"refused {relative[:80]!r}...: paths have at most {_MAX_PATH_CHARS:,} characters, and each "
+            f"file or folder name at most {_MAX_NAME_BYTES} bytes"
+        )
     return text
 
 

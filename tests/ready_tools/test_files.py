@@ -160,6 +160,31 @@ async def test_dot_dot_is_refused(root: Path, name: str, path: str) -> None:
     assert (root.parent / "outside" / "secret.txt").read_text() == "TOP SECRET pip\n"
 
 
+@pytest.mark.parametrize("name", ["read_file", "list_files", "write_file", "delete_file", "search_files"])
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("notes.txt\x00.md", "NUL character"),
+        ("x" * 300, "at most 255 bytes"),
+        ("/".join(["deep"] * 1100), "at most 1,000 characters"),
+    ],
+)
+async def test_impossible_names_are_refused_without_showing_the_root(
+    root: Path, name: str, path: str, reason: str
+) -> None:
+    """Such a path failed in the operating system, with a ValueError or an OSError that named the
+    root's absolute path; a path of 1,100 folders could be written, and then broke every recursive walk."""
+    arguments: dict[str, Any] = {"path": path}
+    if name == "write_file":
+        arguments["content"] = "x"
+    if name == "search_files":
+        arguments["query"] = "pip"
+    with pytest.raises(files.FilesError, match=reason) as caught:
+        await tools_for(root)[name].call(arguments)
+    assert str(root) not in str(caught.value) and len(str(caught.value)) < 300
+    assert sorted(os.listdir(root)) == [".git", "docs", "image.bin", "notes.txt"]
+
+
 @pytest.mark.parametrize("name", ["read_file", "write_file", "delete_file"])
 async def test_absolute_paths_are_refused(root: Path, name: str) -> None:
     target = root.parent / "outside" / "secret.txt"

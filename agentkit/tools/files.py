@@ -104,14 +104,16 @@ class _Root:
             return f"{shown} ({info.st_size} bytes)"
         return f"{shown} ({kind(info.st_mode)}: not readable)"
 
-    def read_text(self, path: Path) -> str:
-        """Up to ``max_file_bytes`` of the text file ``path`` (a real path inside the root)."""
+    def read_text(self, path: Path) -> tuple[str, bool]:
+        """Up to ``max_file_bytes`` of the text file ``path`` (a real path inside the root), and whether
+        the file goes on past them."""
         descriptor = open_file(self.path, path, os.O_RDONLY, self.show(path))
         with os.fdopen(descriptor, "rb") as handle:
-            data = handle.read(self.max_file_bytes)
+            data = handle.read(self.max_file_bytes + 1)
         if b"\x00" in data[:8192]:
             raise FilesError(f"{self.show(path)} looks like a binary file; only text files can be read")
-        return data.decode("utf-8", errors="replace")
+        cut = len(data) > self.max_file_bytes
+        return data[: self.max_file_bytes].decode("utf-8", errors="replace"), cut
 
 
 def checked(relative: str) -> str:
@@ -167,11 +169,16 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         """
         if offset < 0:
             raise FilesError("offset must be 0 or more")
-        text = root.read_text(root.resolve(path))
+        text, cut = root.read_text(root.resolve(path))
         part = text[offset : offset + root.max_read_chars]
         end = offset + len(part)
+        limit = root.max_file_bytes
         if end < len(text):
-            part += f"\n[... characters {offset}-{end} of {len(text)} shown; call again with offset={end}]"
+            more = f" (only the first {limit} bytes of this longer file are read)" if cut else ""
+            shown = f"characters {offset}-{end} of {len(text)} shown"
+            part += f"\n[... {shown}; call again with offset={end}{more}]"
+        elif cut:
+            part += f"\n[the file goes on past the first {limit} bytes, which are all that read_file reads]"
         return part
 
     @tool
@@ -194,7 +201,7 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
             if not fnmatch.fnmatch(file.name, pattern):
                 continue
             try:
-                text = root.read_text(root.real(file, root.show(file)))
+                text, _ = root.read_text(root.real(file, root.show(file)))
             except (FilesError, OSError):  # binary, a pipe, a link out of the root or broken...
                 if one_file:  # ...said for the one file asked for, skipped in a folder
                     raise
@@ -270,7 +277,7 @@ def toolset(
         read_only: Offer only list_files, read_file and search_files.
         max_read_chars: Characters one read_file call returns.
         max_entries: Entries one list_files or search_files call returns.
-        max_file_bytes: Files are read up to this size.
+        max_file_bytes: Files are read up to this size (read_file says when a file goes on past it).
         search_seconds: The time one regular-expression search may take before it is refused.
     """
     folder = Path(root).expanduser().resolve()

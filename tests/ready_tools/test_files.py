@@ -84,6 +84,22 @@ async def test_read_in_parts(root: Path) -> None:
         await tool.call({"path": "long.txt", "offset": -5})
 
 
+async def test_a_file_over_the_size_limit_says_it_is_cut(root: Path) -> None:
+    """Reading in parts reaches the end of what is read: the model must not take it for the file's end."""
+    (root / "big.txt").write_text("0123456789" * 120)
+    tool = {t.name: t for t in files.toolset(root, max_read_chars=600, max_file_bytes=1000)}["read_file"]
+    first = await tool.call({"path": "big.txt"})
+    assert first.endswith(
+        "[... characters 0-600 of 1000 shown; call again with offset=600 (only the first 1000 bytes of "
+        "this longer file are read)]"
+    )
+    last = await tool.call({"path": "big.txt", "offset": 600})
+    assert last.startswith("0123456789") and last.endswith(
+        "[the file goes on past the first 1000 bytes, which are all that read_file reads]"
+    )
+    assert await run(root, "read_file", path="notes.txt") == "first line\nSecond Line mentions pip\n"
+
+
 async def test_listing_is_capped(root: Path) -> None:
     for i in range(8):
         (root / "docs" / f"extra{i}.md").write_text("x")

@@ -195,7 +195,7 @@ def _eval(node: ast.AST, budget: _Budget) -> Number:
         return _eval(node.body, budget)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return _check_int(node.value) if isinstance(node.value, int) else node.value
+            return _finish(node.value)  # 1e999 is a float literal, and infinite
         raise MathError(f"only numbers are allowed, not {node.value!r}")
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _eval(node.left, budget), _eval(node.right, budget)

@@ -53,7 +53,7 @@ def _power(base: Number, exponent: Number) -> Number:
         raise MathError(f"{base}**{exponent} is too large (more than {MAX_INT_BITS} bits)")
     result = base**exponent
     if isinstance(result, complex):
-        raise MathError(f"{base}**{exponent} is not a real number")
+        raise MathError(f"({base})**{exponent} is not a real number")  # the base is negative
     return result
 
 

@@ -5,10 +5,12 @@ redirections, ``&&`` and variables are not interpreted unless the toolset is bui
 ``allow_shell=True``. Only the variables of ``SAFE_VARIABLES`` (PATH, HOME, LANG, ...) are passed on,
 not the agent's whole environment: a deny-list of secret-looking names always missed some
 (``SENTRY_DSN``, ``GH_PAT``, ``REDIS_URL=redis://:pw@host``...). On Linux every process the command
-starts is ended with it (``_reaper``), even one that left its process group (``setsid``, ``&``).
+starts is ended with it (``_reaper``), even one that left its process group (``setsid``, ``&``),
+unless the command kills the reaper itself (``kill -9 $PPID``). Elsewhere only a command that times out
+is ended, with its process group (POSIX).
 
 What it does not do: sandbox. A command runs as the user, with the user's files and network, and can
-read the agent's own environment through ``/proc/<parent pid>/environ`` (``DEEPSEEK_API_KEY``
+read the environment the agent started with through ``/proc/<agent pid>/environ`` (``DEEPSEEK_API_KEY``
 included). The approval of each command is the only guard.
 
     from agentkit.tools import shell

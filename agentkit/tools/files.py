@@ -32,6 +32,8 @@ __all__ = ["FilesError", "toolset"]
 
 _MAX_PATH_CHARS = 1_000
 _MAX_NAME_BYTES = 255  # NAME_MAX of Linux, macOS and the BSDs
+_WALK_LIMIT = 20_000
+_LARGE_TREE = f"the first {_WALK_LIMIT} files and folders of a large tree; give a sub-folder as path to"
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".mypy_cache"})
 
 
@@ -68,17 +70,17 @@ class _Root:
         shown = path.relative_to(self.path).as_posix()
         return shown if shown != "." else "."
 
-    def walk(self, start: Path, limit: int = 20_000) -> list[Path]:
-        """Up to ``limit`` entries under ``start`` that are not folders (files, links, pipes...; VCS and
-        cache folders skipped, links to folders not followed), so a huge tree cannot stall the tool."""
+    def walk(self, start: Path) -> tuple[list[Path], bool]:
+        """The entries under ``start`` that are not folders (files, links, pipes...; VCS and cache folders
+        skipped, links to folders not followed), and whether the walk stopped at ``_WALK_LIMIT`` files and
+        folders: folders count too, so a huge tree, even one of empty folders, cannot stall the tool."""
         found: list[Path] = []
-        for folder, dirs, names in os.walk(start):
+        for folders, (folder, dirs, names) in enumerate(os.walk(start), 1):
             dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
-            for name in sorted(names):
-                found.append(Path(folder, name))
-                if len(found) >= limit:
-                    return found
-        return found
+            found.extend(Path(folder, name) for name in sorted(names))
+            if folders + len(found) > _WALK_LIMIT:
+                return found[:_WALK_LIMIT], True
+        return found, False
 
     def describe(self, entry: Path) -> str:
         """One line of a listing: a folder ends with '/', a file has its size, anything else says what
@@ -148,16 +150,17 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         folder = root.resolve(path)
         if not folder.is_dir():
             raise FilesError(f"{path!r} is a file, not a folder; use read_file to read it")
-        if recursive:
-            entries = [p for p in root.walk(folder) if fnmatch.fnmatch(p.name, pattern)][
-                : root.max_entries + 1
-            ]
-        else:
-            entries = sorted(p for p in folder.iterdir() if fnmatch.fnmatch(p.name, pattern))
+        walked, stopped = root.walk(folder) if recursive else (sorted(folder.iterdir()), False)
+        entries = [p for p in walked if fnmatch.fnmatch(p.name, pattern)][: root.max_entries + 1]
         lines = [root.describe(entry) for entry in entries[: root.max_entries]]
         if len(entries) > root.max_entries:
             lines.append(f"... more entries not shown (the first {root.max_entries} are listed)")
-        return "\n".join(lines) or f"(no entries in {root.show(folder)} matching {pattern!r})"
+        elif stopped:
+            lines.append(f"... the listing stopped after {_LARGE_TREE} see the rest")
+        if not entries:
+            among = f" among {_LARGE_TREE} see the rest" if stopped else ""
+            return f"(no entries in {root.show(folder)} matching {pattern!r}{among})"
+        return "\n".join(lines)
 
     @tool
     def read_file(path: str, offset: int = 0) -> str:
@@ -197,7 +200,8 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
         start = root.resolve(path)
         one_file = not start.is_dir()
         hits: list[str] = []
-        for file in [start] if one_file else root.walk(start):
+        walked, stopped = ([start], False) if one_file else root.walk(start)
+        for file in walked:
             if not fnmatch.fnmatch(file.name, pattern):
                 continue
             try:
@@ -212,9 +216,11 @@ def _make_tools(root: _Root, *, writable: bool) -> list[Tool]:
             if len(hits) > root.max_entries:
                 break
         if not hits:
-            return f"no line matches {query!r}"
+            return f"no line matches {query!r}" + (f" in {_LARGE_TREE} search the rest" if stopped else "")
         more = len(hits) - root.max_entries
-        return "\n".join(hits[: root.max_entries]) + (f"\n... {more} more matches" if more > 0 else "")
+        if more > 0:
+            return "\n".join(hits[: root.max_entries]) + f"\n... {more} more matches"
+        return "\n".join(hits) + (f"\n... (searched {_LARGE_TREE} search the rest)" if stopped else "")
 
     @tool(requires_approval=True)
     def write_file(path: str, content: str, append: bool = False) -> str:

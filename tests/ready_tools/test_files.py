@@ -109,6 +109,33 @@ async def test_listing_is_capped(root: Path) -> None:
     assert len(text.splitlines()) == 4
 
 
+async def test_a_walk_cut_short_by_a_huge_tree_says_so(root: Path) -> None:
+    """A recursive listing or a search stops after 20,000 entries (folders count too, so a tree of empty
+    folders cannot stall it either); what it did not reach must not read as 'not there'."""
+    many = root / "docs" / "many"
+    many.mkdir()
+    for i in range(20_100):
+        (many / f"{i}").mkdir()
+    (root / "zz").mkdir()
+    (root / "zz" / "needle.txt").write_text("needle\n")  # walked after docs/many/*
+    listing = await run(root, "list_files", recursive=True, pattern="needle.txt")
+    assert listing == (
+        "(no entries in . matching 'needle.txt' among the first 20000 files and folders of a large tree; "
+        "give a sub-folder as path to see the rest)"
+    )
+    found = await run(root, "search_files", query="needle")
+    assert found == (
+        "no line matches 'needle' in the first 20000 files and folders of a large tree; "
+        "give a sub-folder as path to search the rest"
+    )
+    (root / "docs" / "many" / "0" / "hay.txt").write_text("needle in the hay\n")
+    assert await run(root, "search_files", query="needle") == (
+        "docs/many/0/hay.txt:1: needle in the hay\n... (searched the first 20000 files and folders of a "
+        "large tree; give a sub-folder as path to search the rest)"
+    )
+    assert await run(root, "search_files", query="needle", path="zz") == "zz/needle.txt:1: needle"
+
+
 async def test_read_refuses_binary_and_folders(root: Path) -> None:
     with pytest.raises(files.FilesError, match="binary"):
         await run(root, "read_file", path="image.bin")

@@ -92,6 +92,13 @@ def embedded_addresses(ip: IPAddress) -> list[IPAddress]:
     return found
 
 
+def _kind(reason: str) -> str:
+    """'a loopback', 'an unspecified', 'not a globally reachable' (address)."""
+    if reason.startswith("not "):
+        return f"not a {reason[4:]}"
+    return f"{'an' if reason[0] in 'aeiou' else 'a'} {reason}"
+
+
 def _why_blocked(ip: IPAddress) -> str | None:
     """A short reason if ``ip`` is not a public unicast address, else ``None``."""
     checks = (
@@ -133,7 +140,7 @@ class AddressPolicy:
                 shown = host if host == str(ip) else f"{host} ({ip})"
                 inner = "" if candidate == ip else f", which carries {candidate}"
                 raise BlockedAddressError(
-                    f"refused: {shown}{inner} is a {reason} address; the web tools only reach public "
+                    f"refused: {shown}{inner} is {_kind(reason)} address; the web tools only reach public "
                     "internet addresses unless private addresses are allowed explicitly"
                 )
 

@@ -257,7 +257,12 @@ def evaluate(expression: str) -> Number:
     except ValueError as exc:
         if isinstance(exc, MathError):
             raise
-        raise MathError(f"math domain error: {exc}") from None
+        if str(exc) == "math domain error":  # Python's one text for every function
+            raise MathError(
+                "a function got a value outside its domain (such as sqrt of a negative number, or log of "
+                "0 or less)"
+            ) from None
+        raise MathError(f"invalid value: {exc}") from None
 
 
 @tool

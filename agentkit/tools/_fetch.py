@@ -208,17 +208,54 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes,
     coding = response.headers.get("content-encoding", "").strip().lower() or "identity"
     if coding != "identity" and coding not in _CODINGS:
         raise httpx.DecodingError(f"it is compressed as {coding!r}; the web tools only read gzip and deflate")
-    decoder = zlib.decompressobj(_CODINGS[coding]) if coding in _CODINGS else None
+    inflater = _Inflater(coding) if coding in _CODINGS else None
     body = bytearray()
     async for data in response.aiter_raw():
         room = max_bytes + 1 - len(body)
-        try:
-            body += decoder.decompress(data, room) if decoder else data[:room]
-        except zlib.error as exc:
-            raise httpx.DecodingError(f"its {coding} body is broken ({exc})") from None
+        body += inflater.inflate(data, room) if inflater else data[:room]
         if len(body) > max_bytes:
             return bytes(body[:max_bytes]), True
     return bytes(body), False
+
+
+class _Inflater:
+    """A gzip or deflate body, decoded at most ``room`` bytes at a time. Every member of a gzip body is
+    read (a body may be several gzip files one after the other; bytes after the last that are no gzip
+    are ignored), and a deflate body without its zlib header (raw deflate, which some servers send) is
+    read as such, as browsers and httpx do."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self._bits = _CODINGS[coding]
+        self._decoder = zlib.decompressobj(self._bits)
+        self._fresh = True
+        """The decoder has decoded nothing yet."""
+        self._members = 0
+        """gzip members read to their end."""
+        self._done = False
+
+    def inflate(self, data: bytes, room: int) -> bytes:
+        out = bytearray()
+        while data and not self._done and len(out) < room:
+            try:
+                out += self._decoder.decompress(data, room - len(out))
+            except zlib.error as exc:
+                if self._fresh and self._bits == zlib.MAX_WBITS:  # deflate without its zlib header
+                    self._bits = -zlib.MAX_WBITS
+                    self._decoder = zlib.decompressobj(self._bits)
+                    continue
+                if self._fresh and self._members:  # bytes after the last gzip member
+                    self._done = True
+                    break
+                raise httpx.DecodingError(f"its {self.coding} body is broken ({exc})") from None
+            self._fresh = False
+            if self._bits == _CODINGS["gzip"] and self._decoder.eof:  # the next member, if any
+                self._members += 1
+                data = self._decoder.unused_data
+                self._decoder, self._fresh = zlib.decompressobj(self._bits), True
+            else:
+                data = self._decoder.unconsumed_tail
+        return bytes(out)
 
 
 def is_html(response: Response) -> bool:

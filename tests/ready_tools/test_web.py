@@ -119,6 +119,31 @@ async def test_compressed_pages_are_read(coding: str, compress: Callable[[bytes]
     assert page.text == "squeezed text" and not page.truncated
 
 
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("coding", "body"),
+    [
+        ("gzip", gzip.compress(b"first part, ") + gzip.compress(b"second part")),  # two gzip members
+        ("gzip", gzip.compress(b"first part, second part") + b"\0" * 8),  # padding after the body
+        ("deflate", raw_deflate(b"first part, second part")),  # no zlib header, as some servers send
+    ],
+    ids=["two gzip members", "zeros after the body", "raw deflate"],
+)
+async def test_every_part_of_a_compressed_body_is_read(coding: str, body: bytes) -> None:
+    page = await web.fetch_page("http://127.0.0.1/", compressed_site(coding, body))
+    assert page.text == "first part, second part" and not page.truncated
+
+
+async def test_many_gzip_members_stop_at_the_size_limit() -> None:
+    body = b"".join(gzip.compress(b"x" * 1000) for _ in range(50))  # 50 kB of text in 50 members
+    page = await web.fetch_page("http://127.0.0.1/", compressed_site("gzip", body))
+    assert page.truncated and page.size == 10_000 and page.text == "x" * 10_000
+
+
 async def test_a_decompression_bomb_stops_at_the_size_limit() -> None:
     bomb = gzip.compress(b"\0" * 50_000_000)  # 50 KB that expand to 50 MB
     tracemalloc.start()

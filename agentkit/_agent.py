@@ -195,6 +195,7 @@ class Agent(Generic[DepsT, OutputT]):
         every ``run_sync`` call share its connections, and it works the same in a thread that is
         already running an event loop (Jupyter, an async web handler), which it does not block on.
         (An ``http_client`` of yours bound to another loop cannot serve it; prefer ``await agent.run``.)
+        Async code of a ``run_sync`` run (a tool, hook) runs on that loop, so it must ``await`` instead.
         """
         return SYNC_LOOP.run(partial(self.run, prompt, **options))
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._client import DeepSeekClient
+from ._errors import UserError
 from ._perloop import current_loop
 
 _T = TypeVar("_T")
@@ -125,6 +126,11 @@ class _SyncLoop:
 
     def run(self, function: Callable[[], Awaitable[_T]]) -> _T:
         """Run ``function()`` on the loop and wait for its result; Ctrl-C cancels it."""
+        if self._thread is threading.current_thread():  # waiting here would stop the loop it waits for
+            raise UserError(
+                "run_sync was called on agentkit's background loop, from async code of a run that "
+                "run_sync started (a tool, hook or callback): use 'await agent.run(...)' there"
+            )
         future = self.submit(_call(function))
         try:
             result: _T = future.result()

@@ -245,3 +245,49 @@ async def test_run_sync_inside_a_running_loop_uses_the_background_loop(
     second = agent.run_sync("Look up a.")  # blocks this loop's thread, but never nests a loop
     assert first.output == second.output == "a is known."
     assert len(set(sim.ports)) == 1
+
+
+REENTRANT_CHILD = textwrap.dedent(
+    """
+    from agentkit import Agent, UserError, tool
+    from agentkit.sim import SIM_API_KEY, Reply, Simulator, serve
+
+    sim = Simulator(era="deepseek-v4")
+    with serve(sim) as url:
+        helper = Agent(model="deepseek-v4-flash", base_url=url, api_key=SIM_API_KEY)
+
+        @tool
+        async def ask(question: str) -> str:
+            \"\"\"Ask the helper.\"\"\"
+            return helper.run_sync(question).output  # on the loop that runs this very tool
+
+        @tool
+        def ask_blocking(question: str) -> str:
+            \"\"\"Ask the helper, from a worker thread.\"\"\"
+            return helper.run_sync(question).output
+
+        agent = Agent(model="deepseek-v4-flash", tools=[ask, ask_blocking], base_url=url, api_key=SIM_API_KEY)
+        sim.script(Reply(tool_calls=[("ask", {"question": "hi"})]))
+        try:
+            agent.run_sync("go")
+        except UserError as exc:
+            print(exc)
+        sim.script(Reply(tool_calls=[("ask_blocking", {"question": "hi"})]), Reply(content="hello"),
+                   Reply(content="the helper says hello"))
+        print(agent.run_sync("go").output)
+    """
+)
+
+
+def test_run_sync_inside_a_run_of_run_sync_says_what_to_do_instead_of_hanging(tmp_path: Any) -> None:
+    """An async tool (hook, callback) of a ``run_sync`` run runs on the background loop: a ``run_sync``
+    there would wait for that loop, which waits for it. A blocking tool runs in a worker thread: fine."""
+    script = tmp_path / "child.py"
+    script.write_text(REENTRANT_CHILD)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "run_sync was called on agentkit's background loop, from async code of a run that run_sync started "
+        "(a tool, hook or callback): use 'await agent.run(...)' there",
+        "the helper says hello",
+    ]

@@ -5,10 +5,13 @@ loopback sockets (the client port of each request the simulator receives)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -291,3 +294,37 @@ def test_run_sync_inside_a_run_of_run_sync_says_what_to_do_instead_of_hanging(tm
         "(a tool, hook or callback): use 'await agent.run(...)' there",
         "the helper says hello",
     ]
+
+
+def test_threads_each_running_their_own_loop_share_an_agent(served: tuple[CountingSimulator, str]) -> None:
+    """A threaded server calling ``asyncio.run(agent.run(...))`` per request: each thread's new loop finds
+    the clients of loops that have ended and drops them. Two threads doing so at once must not both drop
+    the same one (a ``KeyError`` ended one of the runs). A loop that is slow to say it is closed holds
+    both threads at that point, so they always meet there."""
+    sim, base_url = served
+    script_runs(sim, 3)
+    agent = on(base_url)
+    meeting = threading.Barrier(2)
+
+    class SlowToTell(asyncio.SelectorEventLoop):
+        def is_closed(self) -> bool:
+            closed = super().is_closed()
+            if closed and threading.current_thread().name.startswith("request"):
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    meeting.wait(timeout=5)
+            return closed
+
+    ended = SlowToTell()
+    assert ended.run_until_complete(agent.run("Look up a.")).output == "a is known."
+    ended.close()
+    outputs: list[str] = []
+
+    def request() -> None:
+        outputs.append(asyncio.run(agent.run("Look up a.")).output)
+
+    threads = [threading.Thread(target=request, name=f"request {n}") for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outputs == ["a is known.", "a is known."]

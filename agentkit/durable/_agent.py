@@ -19,7 +19,7 @@ from .._hooks import using_hooks
 from .._pool import SYNC_LOOP
 from .._run import OutputT, RunOptions, RunResult
 from . import _engine
-from ._gate import REFRESH, Gate, direct
+from ._gate import Gate, direct
 from ._hook import DurableHook, DurablePolicy
 
 if TYPE_CHECKING:
@@ -142,10 +142,9 @@ class DurableAgent(Generic[DepsT, OutputT]):
         """Be a worker: answer this agent's queued prompts (batches submitted by any process on the same
         database) until cancelled. ``worker_id``: this worker's DBOS executor id, unique among the
         workers and the same at each restart (its restart resumes the prompts it was answering)."""
+        self.gate.follow()  # the concurrency of the batches submitted meanwhile
         await self.launch(worker_id)
-        while True:  # follow the concurrency of the batches submitted meanwhile
-            await anyio.to_thread.run_sync(self.gate.read)
-            await anyio.sleep(REFRESH)
+        await anyio.sleep_forever()
 
     async def launch(self, worker_id: str | None = None) -> None:
         """Start DBOS in this process now (a durable run does it on first use)."""

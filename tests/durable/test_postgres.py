@@ -19,11 +19,29 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 from dbos import DBOSClient
 
 from agentkit.sim import Simulator
+
+
+class InFlight:
+    """A script reply that takes ``seconds``, counting the requests being answered at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.now, self.peak = seconds, 0, 0
+
+    async def answer(self, request: dict[str, Any]) -> None:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            await anyio.sleep(self.seconds)
+        finally:
+            self.now -= 1
+        # None: the simulator's own policy answers
 
 
 def _postgres_bin() -> Path | None:
@@ -65,7 +83,8 @@ def postgres() -> Iterator[str]:
 def test_two_workers_sharing_postgresql_answer_each_prompt_once(
     sim: Simulator, child_env: dict[str, str], tmp_path: Path, postgres: str
 ) -> None:
-    sim.inject("latency;seconds=0.2", times=None)
+    flight = InFlight(seconds=0.2)
+    sim.script(*[flight.answer] * 200)
     prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
     prompts.write_text("".join(json.dumps({"prompt": f"Summarise ticket {i}."}) + "\n" for i in range(200)))
     agentkit = [sys.executable, "-m", "agentkit", "batch", "--database", postgres]
@@ -86,6 +105,9 @@ def test_two_workers_sharing_postgresql_answer_each_prompt_once(
     assert sorted(line["id"] for line in lines) == list(range(1, 201))
     assert all(line["output"] for line in lines)
     assert len(sim.requests) == 200  # each prompt answered once
+    # Each worker runs the batch's 8 at once, worker b too (it follows the queue's concurrency from its
+    # first prompt on, though it started before the batch existed), although each takes 24 from the queue.
+    assert flight.peak <= 16
     client = DBOSClient(system_database_url=postgres)
     try:
         runs = client.list_workflows(workflow_id_prefix="agentkit.cli-", load_input=False, load_output=False)

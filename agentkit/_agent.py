@@ -195,6 +195,7 @@ class Agent(Generic[DepsT, OutputT]):
         every ``run_sync`` call share its connections, and it works the same in a thread that is
         already running an event loop (Jupyter, an async web handler), which it does not block on.
         (An ``http_client`` of yours bound to another loop cannot serve it; prefer ``await agent.run``.)
+        Async code of a ``run_sync`` run (a tool, hook) runs on that loop, so it must ``await`` instead.
         """
         return SYNC_LOOP.run(partial(self.run, prompt, **options))
 
@@ -289,12 +290,12 @@ class Agent(Generic[DepsT, OutputT]):
         """The run, its conversation loaded: this agent's instructions first (replacing those a history
         or session was made with), then the conversation, then the prompt."""
         session, history = options.get("session"), options.get("history")
+        if session is not None and history is not None:
+            raise UserError("pass history= or session=, not both")
+        run = RunState(typed(info.messages), session, usage=info.usage)  # the session's writer from now
         if session is not None:
-            if history is not None:
-                raise UserError("pass history= or session=, not both")
             history = await session.load()
         conversation = typed(list(history or ()))
-        run = RunState(typed(info.messages), session, usage=info.usage)
         context = partial(self._context, run, options.get("deps"), client)
         system = await system_prompt(self.instructions, self.output, tools, context)
         run.messages.extend(led_by(system, conversation))

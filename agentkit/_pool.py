@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._client import DeepSeekClient
+from ._errors import UserError
 from ._perloop import current_loop
 
 _T = TypeVar("_T")
@@ -55,6 +56,9 @@ class ClientPool:
         self._clients: dict[int, _Entry] = {}
         self._leased: dict[int, _Entry] = {}
         """By ``id(client)``: the entries with runs, including those closed meanwhile."""
+        self._lock = threading.Lock()
+        """Threads each running their own loop (``asyncio.run`` per request) share the agent: one at a
+        time changes which loops have clients."""
 
     def lease(self) -> DeepSeekClient:
         """This event loop's client, for one run: ``give_back`` it when the run ends."""
@@ -62,14 +66,15 @@ class ClientPool:
         if shared is not None:
             return shared
         loop = current_loop()
-        entry = self._clients.get(id(loop))
-        if entry is None or entry.loop is not loop:
-            self._drop_ended()
-            entry = self._clients[id(loop)] = _Entry(loop, self._factory())
-            if loop is SYNC_LOOP.loop:
-                SYNC_LOOP.clients.add(entry.client)
-        entry.runs += 1
-        self._leased[id(entry.client)] = entry
+        with self._lock:
+            entry = self._clients.get(id(loop))
+            if entry is None or entry.loop is not loop:
+                self._drop_ended()
+                entry = self._clients[id(loop)] = _Entry(loop, self._factory())
+                if loop is SYNC_LOOP.loop:
+                    SYNC_LOOP.clients.add(entry.client)
+            entry.runs += 1
+            self._leased[id(entry.client)] = entry
         return entry.client
 
     async def give_back(self, client: DeepSeekClient) -> None:
@@ -85,7 +90,8 @@ class ClientPool:
     async def aclose(self) -> None:
         """Close this loop's client and the ``run_sync`` loop's (each once its runs have ended); forget
         those of other loops (a connection cannot be closed from a loop that does not own it)."""
-        entries, self._clients = list(self._clients.values()), {}
+        with self._lock:
+            entries, self._clients = list(self._clients.values()), {}
         here = current_loop()
         for entry in entries:
             if entry.runs:
@@ -125,6 +131,11 @@ class _SyncLoop:
 
     def run(self, function: Callable[[], Awaitable[_T]]) -> _T:
         """Run ``function()`` on the loop and wait for its result; Ctrl-C cancels it."""
+        if self._thread is threading.current_thread():  # waiting here would stop the loop it waits for
+            raise UserError(
+                "run_sync was called on agentkit's background loop, from async code of a run that "
+                "run_sync started (a tool, hook or callback): use 'await agent.run(...)' there"
+            )
         future = self.submit(_call(function))
         try:
             result: _T = future.result()

@@ -6,6 +6,7 @@ count usage and cost, hand the conversation to an error) is a method here, so th
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from typing_extensions import TypedDict, TypeVar
 
-from ._errors import APIError, OutputValidationError, RunError, ToolRetriesExceeded
+from ._errors import APIError, OutputValidationError, RunError, ToolRetriesExceeded, UserError
 from ._messages import plain
 from ._output import OUTPUT_TOOL
 from ._settings import ModelSettings
@@ -101,6 +102,10 @@ class RunState:
     the model has answered it: a run abandoned, cancelled or killed before that answer leaves the session
     ending where it was, never in a lone user message that the next prompt would follow."""
 
+    def __post_init__(self) -> None:
+        if self.session is not None:
+            _WRITERS[id(self.session)] = self  # before the session is loaded: see ``commit``
+
     def add_prompt(self, message: UserMessage) -> None:
         """Add a user message to the conversation; the session gets it with the answer to it."""
         self.messages.append(message)
@@ -108,7 +113,15 @@ class RunState:
 
     async def commit(self, step: Sequence[Message]) -> None:
         """Append one completed step to the conversation and the session (durable when this returns).
-        The session never holds instructions: they belong to the agent that runs, not the conversation."""
+        The session never holds instructions: they belong to the agent that runs, not the conversation.
+        Only the run that started last on a session writes to it: an earlier one still going (or a stream
+        left unread) would interleave its steps with the later run's, so it raises instead."""
+        if self.session is not None and step and _WRITERS.get(id(self.session)) is not self:
+            raise UserError(
+                "another run started on this run's session, which holds one conversation: this run's "
+                "last step was not saved. Let a run on a session end before starting the next (a session "
+                "per conversation; history= for runs that only read one)"
+            )
         self.messages.extend(step)
         if self.session is not None and step:
             await self.session.append(plain([*self.unsaved_prompt, *step]))
@@ -142,6 +155,11 @@ class RunState:
                 exc.messages = plain(list(self.messages))
             exc.usage = self.usage
             raise
+
+
+_WRITERS: weakref.WeakValueDictionary[int, RunState] = weakref.WeakValueDictionary()
+"""By ``id`` of each session in use: the run that started on it last, the one that may write to it (the
+run holds its session, so the ``id`` is not reused while the entry lives)."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import sys
 import weakref
 from collections.abc import AsyncGenerator
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -35,23 +36,26 @@ def make_http_client(timeout: httpx.Timeout, transport: Transport = "auto") -> h
 
 
 def close_with_the_loop(owner: object, http: httpx.AsyncClient) -> None:
-    """Make sure ``http`` is closed on its asyncio loop even if ``owner`` never closes it: when the loop
-    shuts down (``asyncio.run`` and ``anyio.run`` close every parked async generator before the loop
-    ends), or when ``owner`` is garbage-collected while the loop goes on (the loop then finalises the
-    generator, which closes ``http``). So a client never closed still closes its connections on the loop
-    that owns them, and aiohttp has nothing to warn about. Without a running asyncio loop, nothing to do.
+    """Make sure ``http`` is closed on its event loop even if ``owner`` never closes it: when the loop
+    shuts down (``asyncio.run``, ``anyio.run`` and ``trio.run`` close every parked async generator before
+    the loop ends), or when ``owner`` is garbage-collected while the loop goes on (``_release``). So a
+    client never closed still closes its connections on the loop that owns them, and neither aiohttp nor
+    Python has an unclosed socket to warn about. Without a running loop, nothing to do.
 
     The parked generator is held here, not by ``owner``, so that it never dies in one garbage cycle with
     the client it must close."""
+    token = None
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return
+        token = _trio_token()
+        if token is None:
+            return
     closer = _close_when_closed(http)
     with contextlib.suppress(StopIteration):
         closer.__anext__().send(None)  # to its first yield, which comes before any await
     _PARKED[id(closer)] = closer
-    weakref.finalize(owner, _PARKED.pop, id(closer), None)
+    weakref.finalize(owner, _release, id(closer), token)
 
 
 _PARKED: dict[int, AsyncGenerator[None, None]] = {}
@@ -62,6 +66,33 @@ async def _close_when_closed(http: httpx.AsyncClient) -> AsyncGenerator[None, No
         yield
     finally:
         await http.aclose()
+
+
+def _trio_token() -> Any:
+    trio = sys.modules.get("trio")
+    try:
+        return None if trio is None else trio.lowlevel.current_trio_token()
+    except RuntimeError:  # not in a trio run
+        return None
+
+
+def _release(key: int, token: Any) -> None:
+    """``owner`` is gone. On asyncio, dropping the generator lets the loop finalise it; trio would warn
+    about a generator dropped unfinished, so it is closed in a system task of the run instead (if the
+    run has ended, so has the generator)."""
+    closer = _PARKED.pop(key, None)
+    if closer is not None and token is not None:
+        with contextlib.suppress(RuntimeError):  # trio.RunFinishedError
+            token.run_sync_soon(_spawn_closing, closer)
+
+
+def _spawn_closing(closer: AsyncGenerator[None, None]) -> None:
+    sys.modules["trio"].lowlevel.spawn_system_task(_finish, closer)
+
+
+async def _finish(closer: AsyncGenerator[None, None]) -> None:
+    with contextlib.suppress(Exception):  # a system task must not fail: the run would crash
+        await closer.aclose()
 
 
 def aiohttp_usable() -> bool:

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 import pytest
+from inline_snapshot import snapshot
 
-from agentkit import Agent, tool
+from agentkit import Agent, SQLiteSession, tool
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
 from .conftest import assert_every_call_answered
@@ -226,3 +227,48 @@ async def test_ten_turn_tool_session_hits_the_cache() -> None:
             miss += result.usage.prompt_cache_miss_tokens
     assert hit / (hit + miss) >= 0.9, (hit, miss)
     print(f"cache hit ratio from turn 2: {hit / (hit + miss):.3f}")
+
+
+@pytest.mark.anyio
+async def test_a_session_continued_by_chat_reasoner_and_chat_again(tmp_path: Any) -> None:
+    """One SQLite session, reloaded by each run, continued by deepseek-reasoner (thinking) with tools,
+    deepseek-chat (not thinking) and deepseek-reasoner without tools, then deepseek-chat with tools: what
+    each request sends back of the reasoning the session kept, per assistant message ("-": no key)."""
+    sim = Simulator(era="deepseek-v4")
+    session = SQLiteSession(tmp_path / "chat.sqlite3", session_id="mixed")
+
+    def run(model: str, tools: bool, prompt: str, *replies: Reply) -> Any:
+        sim.script(*replies)
+        return agent_for(sim, model, "deepseek-v4", tools).run(prompt, session=session)
+
+    paris = Reply(reasoning="r1", tool_calls=[("get_weather", {"city": "Paris"})])
+    await run("deepseek-reasoner", True, PROMPTS[0], paris, Reply(reasoning="r2", content="Sunny."))
+    await run("deepseek-chat", False, "Thanks!", Reply(content="You're welcome."))
+    await run("deepseek-reasoner", False, "A joke?", Reply(reasoning="r3", content="No."))
+    lima = Reply(tool_calls=[("get_weather", {"city": "Lima"})])
+    await run("deepseek-chat", True, PROMPTS[1], lima, Reply(content="Sunny too."))
+    sent = [
+        (
+            body["model"],
+            "tools" in body,
+            [m.get("reasoning_content", "-") for m in body["messages"] if m["role"] == "assistant"],
+        )
+        for body in (r.json for r in sim.requests)
+        if body is not None
+    ]
+    # thinking with tools: all; not thinking, no tools: none; thinking, no tools: the tool-call turn's;
+    # with tools, thinking or not: all, "" where the session has none
+    assert sent == snapshot(
+        [
+            ("deepseek-reasoner", True, []),
+            ("deepseek-reasoner", True, ["r1"]),
+            ("deepseek-chat", False, ["-", "-"]),
+            ("deepseek-reasoner", False, ["r1", "-", "-"]),
+            ("deepseek-chat", True, ["r1", "r2", "", "r3"]),
+            ("deepseek-chat", True, ["r1", "r2", "", "r3", ""]),
+        ]
+    )
+    saved = await session.load()
+    assert [m.get("reasoning_content", "-") for m in saved if m["role"] == "assistant"] == snapshot(
+        ["r1", "r2", "-", "r3", "-", "-"]
+    )

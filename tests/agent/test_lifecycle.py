@@ -5,10 +5,13 @@ loopback sockets (the client port of each request the simulator receives)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -199,9 +202,16 @@ ASYNC_CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("child", [CHILD, ASYNC_CHILD], ids=["run_sync", "asyncio.run"])
+TRIO_CHILD = ASYNC_CHILD.replace("import asyncio,", "import trio,").replace("asyncio.sleep", "trio.sleep")
+TRIO_CHILD = TRIO_CHILD.replace("asyncio.run(main(url))", "trio.run(main, url)")
+
+
+@pytest.mark.parametrize(
+    "child", [CHILD, ASYNC_CHILD, TRIO_CHILD], ids=["run_sync", "asyncio.run", "trio.run"]
+)
 def test_an_agent_never_closed_neither_warns_nor_fails_at_exit(tmp_path: Any, child: str) -> None:
-    """On either transport: aiohttp warns about every session left open, httpx leaves sockets open."""
+    """On either transport: aiohttp warns about every session left open, httpx leaves sockets open (on
+    trio too, whose run ends without closing them)."""
     script = tmp_path / "child.py"
     script.write_text(child)
     done = subprocess.run(
@@ -238,3 +248,83 @@ async def test_run_sync_inside_a_running_loop_uses_the_background_loop(
     second = agent.run_sync("Look up a.")  # blocks this loop's thread, but never nests a loop
     assert first.output == second.output == "a is known."
     assert len(set(sim.ports)) == 1
+
+
+REENTRANT_CHILD = textwrap.dedent(
+    """
+    from agentkit import Agent, UserError, tool
+    from agentkit.sim import SIM_API_KEY, Reply, Simulator, serve
+
+    sim = Simulator(era="deepseek-v4")
+    with serve(sim) as url:
+        helper = Agent(model="deepseek-v4-flash", base_url=url, api_key=SIM_API_KEY)
+
+        @tool
+        async def ask(question: str) -> str:
+            \"\"\"Ask the helper.\"\"\"
+            return helper.run_sync(question).output  # on the loop that runs this very tool
+
+        @tool
+        def ask_blocking(question: str) -> str:
+            \"\"\"Ask the helper, from a worker thread.\"\"\"
+            return helper.run_sync(question).output
+
+        agent = Agent(model="deepseek-v4-flash", tools=[ask, ask_blocking], base_url=url, api_key=SIM_API_KEY)
+        sim.script(Reply(tool_calls=[("ask", {"question": "hi"})]))
+        try:
+            agent.run_sync("go")
+        except UserError as exc:
+            print(exc)
+        sim.script(Reply(tool_calls=[("ask_blocking", {"question": "hi"})]), Reply(content="hello"),
+                   Reply(content="the helper says hello"))
+        print(agent.run_sync("go").output)
+    """
+)
+
+
+def test_run_sync_inside_a_run_of_run_sync_says_what_to_do_instead_of_hanging(tmp_path: Any) -> None:
+    """An async tool (hook, callback) of a ``run_sync`` run runs on the background loop: a ``run_sync``
+    there would wait for that loop, which waits for it. A blocking tool runs in a worker thread: fine."""
+    script = tmp_path / "child.py"
+    script.write_text(REENTRANT_CHILD)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "run_sync was called on agentkit's background loop, from async code of a run that run_sync started "
+        "(a tool, hook or callback): use 'await agent.run(...)' there",
+        "the helper says hello",
+    ]
+
+
+def test_threads_each_running_their_own_loop_share_an_agent(served: tuple[CountingSimulator, str]) -> None:
+    """A threaded server calling ``asyncio.run(agent.run(...))`` per request: each thread's new loop finds
+    the clients of loops that have ended and drops them. Two threads doing so at once must not both drop
+    the same one (a ``KeyError`` ended one of the runs). A loop that is slow to say it is closed holds
+    both threads at that point, so they always meet there."""
+    sim, base_url = served
+    script_runs(sim, 3)
+    agent = on(base_url)
+    meeting = threading.Barrier(2)
+
+    class SlowToTell(asyncio.SelectorEventLoop):
+        def is_closed(self) -> bool:
+            closed = super().is_closed()
+            if closed and threading.current_thread().name.startswith("request"):
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    meeting.wait(timeout=5)
+            return closed
+
+    ended = SlowToTell()
+    assert ended.run_until_complete(agent.run("Look up a.")).output == "a is known."
+    ended.close()
+    outputs: list[str] = []
+
+    def request() -> None:
+        outputs.append(asyncio.run(agent.run("Look up a.")).output)
+
+    threads = [threading.Thread(target=request, name=f"request {n}") for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outputs == ["a is known.", "a is known."]

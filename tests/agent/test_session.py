@@ -11,9 +11,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import anyio
 import pytest
 
-from agentkit import InMemorySession, SQLiteSession, UserError, tool
+from agentkit import InMemorySession, ModelResponseDone, SQLiteSession, UserError, tool
 from agentkit.sim import Reply, Simulator
 
 from .conftest import AgentFactory, assert_every_call_answered
@@ -125,3 +126,62 @@ async def test_session_receives_each_step_and_continues(sim: Simulator, make_age
     assert second.new_messages() == second.messages[4:]
     with pytest.raises(UserError, match="history= or session="):
         await agent.run("x", session=session, history=[])
+
+
+@pytest.mark.anyio
+async def test_a_session_takes_one_run_at_a_time(sim: Simulator, make_agent: AgentFactory) -> None:
+    """Two runs at once on one session would interleave their steps into one garbled conversation (two
+    answers in a row, each after the other's question): the run started earlier raises instead of
+    writing, and the session holds the later run's conversation whole."""
+    started, release = anyio.Event(), anyio.Event()
+
+    @tool
+    async def slow_lookup(key: str) -> str:
+        """Look a key up, slowly."""
+        started.set()
+        await release.wait()
+        return f"value of {key}"
+
+    agent = make_agent(tools=[lookup, slow_lookup])
+    session = InMemorySession()
+    sim.script(
+        Reply(tool_calls=[("slow_lookup", {"key": "a"})]),
+        Reply(tool_calls=[("lookup", {"key": "b"})]),
+        Reply(content="b is known."),
+    )
+    async def first() -> None:
+        with pytest.raises(UserError, match="another run started on this run's session"):
+            await agent.run("Look up a.", session=session)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(first)
+        await started.wait()
+        assert (await agent.run("Look up b.", session=session)).output == "b is known."
+        release.set()
+    saved = await session.load()
+    assert [(m["role"], m.get("content")) for m in saved] == [
+        ("user", "Look up b."),
+        ("assistant", None),
+        ("tool", "value of b"),
+        ("assistant", "b is known."),
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_stream_left_unread_cannot_write_after_a_later_run(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
+    """Stopping reading a ``run_stream`` and running again on the session is fine; the stream, if read
+    on afterwards, raises rather than appending its step after the later run's."""
+    agent = make_agent(tools=[lookup])
+    session = InMemorySession()
+    sim.script(Reply(tool_calls=[("lookup", {"key": "a"})]), Reply(content="Hi."))
+    stream = agent.run_stream("Look up a.", session=session)
+    async for event in stream:
+        if isinstance(event, ModelResponseDone):
+            break  # the tool call is about to run
+    assert (await agent.run("Hello.", session=session)).output == "Hi."
+    with pytest.raises(UserError, match="another run started"):
+        async for _ in stream:
+            pass
+    assert [m["role"] for m in await session.load()] == ["user", "assistant"]

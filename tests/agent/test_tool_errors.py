@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from agentkit import (
+    Agent,
     ApprovalRequiredError,
     InMemorySession,
     InsufficientBalanceError,
@@ -269,3 +270,41 @@ def test_run_sync_inside_a_running_event_loop(sim: Simulator, make_agent: AgentF
     start = time.perf_counter()
     assert anyio.run(caller)
     assert time.perf_counter() - start < 30
+
+
+class Stop(BaseException):
+    """Like KeyboardInterrupt: not an error of the tool, so it ends the run."""
+
+
+@tool
+async def stop(n: int) -> str:
+    """Stop everything."""
+    raise Stop(n)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("calls", [1, 3])
+async def test_what_ends_the_run_from_a_tool_call_is_raised_as_itself(
+    sim: Simulator, make_agent: AgentFactory, calls: int
+) -> None:
+    """However many calls the model made at once, not wrapped in the task group's exception group,
+    so ``except UserError`` (or Ctrl-C) works the same; the step is still answered in the session."""
+
+    @tool(requires_approval=True)
+    def wipe() -> str:
+        """Wipe everything."""
+        return "wiped"
+
+    careful = Agent(model="deepseek-v4-flash", tools=[wipe], approve="defer", name="careful")
+    sim.script(
+        Reply(tool_calls=[("careful", {"task": f"wipe {n}"}) for n in range(calls)]),
+        *[Reply(tool_calls=[("wipe", {})])] * calls,
+    )
+    session = InMemorySession()
+    with pytest.raises(UserError, match="the careful agent stopped for approvals"):
+        await make_agent(tools=[careful.as_tool()]).run("go", session=session)
+    assert_every_call_answered(await session.load())
+
+    sim.script(Reply(tool_calls=[("stop", {"n": n}) for n in range(calls)]))
+    with pytest.raises(Stop):
+        await make_agent(tools=[stop]).run("go")

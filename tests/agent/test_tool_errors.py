@@ -209,6 +209,24 @@ async def test_approval(sim: Simulator, make_agent: AgentFactory) -> None:
 
 
 @pytest.mark.anyio
+async def test_an_approve_callback_that_raises_stops_the_run(sim: Simulator, make_agent: AgentFactory) -> None:
+    def approve(name: str, arguments: dict[str, Any]) -> bool:
+        return {"/tmp/x": True}[arguments["path"]]  # a policy with a hole
+
+    sim.script(Reply(tool_calls=[("delete_file", {"path": "/etc/passwd"})]), Reply(content="ok"))
+    session = InMemorySession()
+    agent = make_agent(tools=[delete_file], approve=approve)
+    with pytest.raises(UserError, match=r"the approve callback raised KeyError for a call to 'delete_file': "
+                       r"'/etc/passwd'\. The call was not run and the run stopped") as caught:
+        await agent.run("go", session=session)
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert len(sim.requests) == 1  # the model was not told, and asked nothing more
+    saved = await session.load()  # kept whole: the call answered as not run
+    assert_every_call_answered(saved)
+    assert saved[-1]["content"] == "The tool call was cancelled before it finished (the run was stopped)."
+
+
+@pytest.mark.anyio
 async def test_approval_needs_a_callback(sim: Simulator, make_agent: AgentFactory) -> None:
     with pytest.raises(ApprovalRequiredError, match="delete_file"):
         await make_agent(tools=[delete_file]).run("go")

@@ -209,7 +209,9 @@ async def test_approval(sim: Simulator, make_agent: AgentFactory) -> None:
 
 
 @pytest.mark.anyio
-async def test_an_approve_callback_that_raises_stops_the_run(sim: Simulator, make_agent: AgentFactory) -> None:
+async def test_an_approve_callback_that_raises_stops_the_run(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
     def approve(name: str, arguments: dict[str, Any]) -> bool:
         return {"/tmp/x": True}[arguments["path"]]  # a policy with a hole
 

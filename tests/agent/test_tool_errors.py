@@ -4,6 +4,7 @@ every tool call is answered on every path, cancellation included."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -12,10 +13,13 @@ import pytest
 from agentkit import (
     Agent,
     ApprovalRequiredError,
+    Hook,
     InMemorySession,
     InsufficientBalanceError,
     MaxTurnsExceeded,
     RunContext,
+    RunInfo,
+    StreamEvent,
     ToolRetriesExceeded,
     UsageLimitExceeded,
     UsageLimits,
@@ -262,6 +266,31 @@ async def test_cancelling_a_run_answers_every_call(sim: Simulator, make_agent: A
     assert_every_call_answered(messages)
     assert tool_answers(messages)[0] == "quick 1"
     assert "cancelled" in tool_answers(messages)[1] and "cancelled" in tool_answers(messages)[2]
+
+
+class CostMeter(Hook):
+    """What an application counts of each run, however the run ends."""
+
+    def __init__(self) -> None:
+        self.requests, self.cost = 0, 0.0
+
+    async def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+        try:
+            async for event in events:
+                yield event
+        finally:  # run.usage is live: here it holds every request the run made
+            self.requests += run.usage.requests
+            self.cost += run.usage.cost
+
+
+@pytest.mark.anyio
+async def test_a_hook_counts_the_usage_of_a_cancelled_run(sim: Simulator, make_agent: AgentFactory) -> None:
+    sim.script(Reply(tool_calls=[("slow_step", {"n": 1})]))
+    meter = CostMeter()
+    with anyio.move_on_after(0.5) as scope:  # a cancellation carries no usage: the hook saw it
+        await make_agent(tools=[slow_step], hooks=[meter]).run("go", deps=[])
+    assert scope.cancelled_caught
+    assert meter.requests == 1 and meter.cost > 0
 
 
 @pytest.mark.anyio

@@ -3,10 +3,11 @@
 The shell tool starts ``python -I -S _reaper.py AGENT_PID COMMAND...`` instead of the command itself.
 Killing the command's process group misses what left the group: ``setsid sleep`` survived a timeout,
 ``sleep &`` outlived a normal exit. This process makes itself a child subreaper
-(``PR_SET_CHILD_SUBREAPER``), so every orphan of the command's tree is re-parented to it instead of to init, and can be found under it
-in ``/proc`` and killed. It ends the whole tree when the command exits, on SIGTERM (the tool's timeout),
-and when the agent itself dies (``PR_SET_PDEATHSIG``; an agent that died before that was armed is seen
-by the parent pid, and the command is not started). Standard library only: it runs without site.
+(``PR_SET_CHILD_SUBREAPER``), so every orphan of the command's tree is re-parented to it instead of to
+init, and can be found under it in ``/proc`` and killed. It ends the whole tree when the command exits,
+on SIGTERM (the tool's timeout), and when the agent itself dies (``PR_SET_PDEATHSIG``; an agent that
+died before that was armed is seen by the parent pid, and the command is not started). Standard library
+only: it runs without site.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ class ServerOptions(TypedDict, total=False):
     """Seconds one call may take (default 60; ``None``: the agent's ``tool_timeout``); the model is then
     told it timed out."""
     connect_timeout: float
-    """Seconds to start and connect (default 30)."""
+    """Seconds to start and connect, and to list the tools (default 30)."""
     sampling: bool
     """Answer the server's sampling requests with the calling run's model (default ``False``)."""
     max_restarts: int
@@ -259,16 +259,22 @@ class MCPServer:
         listed: list[types.Tool] = []
         cursor: str | None = None
         try:
-            for _ in range(_MAX_PAGES):
-                page = await connection.request(partial(_list_page, cursor=cursor))
-                listed.extend(page.tools)
-                cursor = page.next_cursor
-                if cursor is None:
-                    break
+            with anyio.fail_after(self.connect_timeout):  # a run waits for the list before its first request
+                for _ in range(_MAX_PAGES):
+                    page = await connection.request(partial(_list_page, cursor=cursor))
+                    listed.extend(page.tools)
+                    cursor = page.next_cursor
+                    if cursor is None:
+                        break
         except _CLOSED:
             raise self._lost(link, connection, "while listing its tools") from None
         except MCPError as exc:
             raise MCPServerError(f"the MCP server {self.name!r} could not list its tools: {exc}") from None
+        except TimeoutError:
+            raise MCPServerError(
+                f"the MCP server {self.name!r} did not list its tools within {self.connect_timeout:g} s; "
+                "if it is slow to start, raise its connect_timeout"
+            ) from None
         tools = self._offer(listed)
         if self._tools is None or [t.schema for t in tools] != [t.schema for t in self._tools]:
             self._tools = tools

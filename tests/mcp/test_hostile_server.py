@@ -1,0 +1,33 @@
+"""A server that misbehaves in ways no SDK server would (``servers/hostile.py``): it hangs on a request,
+or answers with what MCP does not allow. The run gets a clear error or a short tool message, never a hang
+or pydantic's dump of the server's answer."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from agentkit.mcp import MCPServer, MCPServerError
+from agentkit.sim import Simulator
+
+from .conftest import PYTHON, SERVERS, AgentFactory
+
+pytestmark = pytest.mark.anyio
+HOSTILE = str(SERVERS / "hostile.py")
+
+
+def hostile(behaviour: str, **options: object) -> MCPServer:
+    return MCPServer.stdio(PYTHON, [HOSTILE, behaviour], name="hostile", **options)  # type: ignore[arg-type]
+
+
+async def test_a_server_that_never_lists_its_tools_times_out(
+    make_agent: AgentFactory, sim: Simulator
+) -> None:
+    agent = make_agent(tools=[hostile("hang-list", connect_timeout=1)])
+    with anyio.fail_after(30), pytest.raises(MCPServerError) as caught:
+        await agent.run("Hello")
+    assert str(caught.value) == (
+        "the MCP server 'hostile' did not list its tools within 1 s; if it is slow to start, raise its "
+        "connect_timeout"
+    )
+    assert sim.requests == []

@@ -34,6 +34,7 @@ from mcp import Client, StdioServerParameters, stdio_client, types
 from mcp.client import ClientRequestContext, IncomingMessage, Transport
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+from pydantic import ValidationError
 from typing_extensions import TypedDict, Unpack
 
 from .. import __version__
@@ -42,7 +43,7 @@ from .._errors import AgentkitError, ToolDefinitionError, UserError
 from .._perloop import PerLoop
 from .._tool import Tool
 from ._connection import Connection, ConnectionLost, MCPServerError
-from ._results import MCPToolError, result_text
+from ._results import MCPToolError, first_error, result_text
 from ._sampling import CALLER, Caller, answer
 
 logger = logging.getLogger("agentkit")
@@ -275,6 +276,10 @@ class MCPServer:
                 f"the MCP server {self.name!r} did not list its tools within {self.connect_timeout:g} s; "
                 "if it is slow to start, raise its connect_timeout"
             ) from None
+        except ValidationError as exc:
+            raise MCPServerError(
+                f"the MCP server {self.name!r} sent a tool list that is not valid MCP: {first_error(exc)}"
+            ) from None
         tools = self._offer(listed)
         if self._tools is None or [t.schema for t in tools] != [t.schema for t in self._tools]:
             self._tools = tools
@@ -323,6 +328,12 @@ class MCPServer:
             if exc.code == types.CONNECTION_CLOSED:
                 raise self._lost(link, connection, "during the call") from None
             raise MCPToolError(f"the server refused the call: {exc}") from None
+        except ValidationError as exc:
+            count = exc.error_count()
+            raise MCPToolError(
+                f"the server's answer is not valid MCP ({count} error{'s' * (count > 1)}, the first: "
+                f"{first_error(exc)})"
+            ) from None
         finally:
             CALLER.reset(token)
             if caller is not None:

@@ -8,9 +8,9 @@ import anyio
 import pytest
 
 from agentkit.mcp import MCPServer, MCPServerError
-from agentkit.sim import Simulator
+from agentkit.sim import Reply, Simulator
 
-from .conftest import PYTHON, SERVERS, AgentFactory
+from .conftest import PYTHON, SERVERS, AgentFactory, tool_messages
 
 pytestmark = pytest.mark.anyio
 HOSTILE = str(SERVERS / "hostile.py")
@@ -31,3 +31,25 @@ async def test_a_server_that_never_lists_its_tools_times_out(
         "connect_timeout"
     )
     assert sim.requests == []
+
+
+async def test_a_tool_list_that_is_not_valid_mcp_is_a_clear_error(
+    make_agent: AgentFactory, sim: Simulator
+) -> None:
+    with pytest.raises(MCPServerError) as caught:
+        await make_agent(tools=[hostile("bad-list")]).run("Hello")
+    assert str(caught.value) == (
+        "the MCP server 'hostile' sent a tool list that is not valid MCP: tools.1.inputSchema: Field required"
+    )
+    assert sim.requests == []
+
+
+async def test_a_result_that_is_not_valid_mcp_is_a_short_tool_message(
+    make_agent: AgentFactory, sim: Simulator
+) -> None:
+    sim.script(Reply(tool_calls=[("echo", {"text": "hi"})]), Reply(content="It failed."))
+    result = await make_agent(tools=[hostile("bad-result")]).run("Echo hi.")
+    assert tool_messages(result.messages) == [
+        "Error: 'echo' raised MCPToolError: the server's answer is not valid MCP (13 errors, the first: "
+        "content.0.TextContent.text: Field required)"
+    ]

@@ -63,6 +63,7 @@ from ._hooks import (
     observing_retries,
     remove_hook,
 )
+from ._profiles import Profile
 from ._wire import ChatCompletion
 
 __all__ = ["Instrumentation", "instrument", "uninstrument"]
@@ -185,19 +186,19 @@ class Instrumentation(Hook):
             raise
         finally:
             if completion is not None:
-                self._completed(span, run, attributes, completion, traced)
+                self._completed(span, request.profile or run.profile, attributes, completion, traced)
             span.end()
             self._measure_duration(started, attributes, (sc.RESPONSE_MODEL,), error)
 
     def _completed(
         self,
         span: Span,
-        run: RunInfo,
+        profile: Profile,
         attributes: sc.Attributes,
         completion: ChatCompletion,
         traced: _RunTrace,
     ) -> None:
-        usage, pricing = completion.usage, run.profile.pricing_for(str(attributes[sc.REQUEST_MODEL]))
+        usage, pricing = completion.usage, profile.pricing_for(str(attributes[sc.REQUEST_MODEL]))
         cost = None
         if pricing is not None and usage is not None:
             cost = pricing.cost(usage, datetime.now(timezone.utc))  # priced when complete, as DeepSeek bills

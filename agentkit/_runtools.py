@@ -7,6 +7,7 @@ source's list changes, so the ``tools`` part of the request stays the same bytes
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -116,9 +117,9 @@ class ToolCatalog:
         self.toolset, self.sources = toolset, tuple(sources)
         self._output, self._profile = output, profile
         self._tools = self._build(toolset)
-        self._listed: list[int] = []
-        """Which source lists ``_tools`` was built from (by identity: a source returns the same list
-        object while its tools are unchanged)."""
+        self._listed: list[Sequence[Tool[..., Any]]] = []
+        """The source lists ``_tools`` was built from, compared by identity (a source returns the same
+        list object while its tools are unchanged); held, since a dropped list's ``id`` is soon reused."""
         self._held: PerLoop[AsyncExitStack] = PerLoop(self._open_sources, AsyncExitStack.aclose)
         """The sources held open on each event loop (``async with agent`` there), and how to close them."""
 
@@ -143,9 +144,10 @@ class ToolCatalog:
             for source in self.sources:
                 await run_stack.enter_async_context(source)
         listed = [await source.list_tools() for source in self.sources]
-        if [id(each) for each in listed] != self._listed:
+        same = len(listed) == len(self._listed) and all(map(operator.is_, listed, self._listed))
+        if not same:
             self._tools = self._build(Toolset(self.toolset, *(t for each in listed for t in each)))
-            self._listed = [id(each) for each in listed]
+            self._listed = listed
         return self._tools
 
     def _build(self, toolset: Toolset) -> RunTools:

@@ -111,7 +111,8 @@ class RunTools:
 class ToolCatalog:
     """An agent's tools: its own, plus what its tool sources list. Sources are opened for each run, or
     once for all runs while the agent is entered (``hold_open``): for the runs on that event loop, since
-    a connection belongs to the loop that opened it (a ``run_sync`` meanwhile opens its own)."""
+    a connection belongs to the loop that opened it (a ``run_sync`` meanwhile opens its own). A run
+    started while they are held holds them too, until it ends."""
 
     def __init__(self, toolset: Toolset, sources: Sequence[ToolSource], output: OutputSpec, profile: Profile):
         self.toolset, self.sources = toolset, tuple(sources)
@@ -140,7 +141,10 @@ class ToolCatalog:
         """The tools of a run starting now; sources not held open are opened on ``run_stack``."""
         if not self.sources:
             return self._tools
-        if self._held.get() is None:
+        if self._held.get() is not None:  # held by ``async with agent``: the run holds them too, so
+            await self._held.enter()  # leaving the block while it goes on closes them only after it
+            run_stack.push_async_callback(self._held.exit)
+        else:
             for source in self.sources:
                 await run_stack.enter_async_context(source)
         listed = [await source.list_tools() for source in self.sources]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
+from ._errors import ApprovalRequiredError, ToolDefinitionError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
 from ._perloop import PerLoop
 from ._request import RequestPlan
@@ -150,9 +150,23 @@ class ToolCatalog:
         listed = [await source.list_tools() for source in self.sources]
         same = len(listed) == len(self._listed) and all(map(operator.is_, listed, self._listed))
         if not same:
+            self._check_names(listed)
             self._tools = self._build(Toolset(self.toolset, *(t for each in listed for t in each)))
             self._listed = listed
         return self._tools
+
+    def _check_names(self, listed: list[Sequence[Tool[..., Any]]]) -> None:
+        """A name used by two sources, or by a source and the agent's own tools, is an error that says
+        which (``Toolset`` can only name the functions, the same for every tool of a source)."""
+        owners = {t.name: (t, "the agent's own tools") for t in self.toolset}
+        for source, tools in zip(self.sources, listed, strict=True):
+            for each in tools:
+                seen, owner = owners.setdefault(each.name, (each, repr(source)))
+                if seen is not each:
+                    raise ToolDefinitionError(
+                        f"two tools are named {each.name!r}: one of {owner} and one of {source!r}. Give the "
+                        "source a prefix (MCPServer(..., prefix=...)), or leave one out (deny=[...])"
+                    )
 
     def _build(self, toolset: Toolset) -> RunTools:
         return RunTools.build(toolset, self._output, self._profile.max_tools, self._profile.name)

@@ -304,8 +304,18 @@ async def test_two_servers_collide_without_a_prefix(
         """A local add."""
         return a + b
 
-    with pytest.raises(ToolDefinitionError, match="two different tools named 'add'"):
+    with pytest.raises(ToolDefinitionError) as local:
         await make_agent(tools=[add, MCPServer.http(url, allow=["add"])]).run("1+1")
+    one, two = MCPServer.http(url, allow=["add"], name="one"), MCPServer.http(url, name="two")
+    with pytest.raises(ToolDefinitionError) as servers:
+        await make_agent(tools=[one, two]).run("1+1")
+    fix = "Give the source a prefix (MCPServer(..., prefix=...)), or leave one out (deny=[...])"
+    assert str(local.value) == (
+        f"two tools are named 'add': one of the agent's own tools and one of <MCPServer '{url}'>. {fix}"
+    )
+    assert str(servers.value) == (
+        f"two tools are named 'add': one of <MCPServer 'one'> and one of <MCPServer 'two'>. {fix}"
+    )
     sim.script(Reply(tool_calls=[("remote_add", {"a": 1, "b": 1})]), Reply(content="2"))
     result = await make_agent(tools=[add, MCPServer.http(url, allow=["add"], prefix="remote")]).run("1+1")
     assert tool_messages(result.messages) == ["2"]

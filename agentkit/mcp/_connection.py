@@ -132,7 +132,10 @@ class Connection:
                     await self._stop.wait()
                     tasks.cancel_scope.cancel()
             if self._scope.cancelled_caught and self.client is None:
-                self.error = TimeoutError(f"no answer within {self._connect_timeout:g} s")
+                self.error = TimeoutError(
+                    f"no answer within {self._connect_timeout:g} s; if it is slow to start, raise its "
+                    "connect_timeout"
+                )
         except Exception as exc:  # the connection failed or died: kept for the messages that follow
             self.error = exc
         finally:

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, TextIO
 
 import anyio
+import httpx
 import httpx2
 from mcp import Client, StdioServerParameters, stdio_client, types
 from mcp.client import ClientRequestContext, IncomingMessage, Transport
@@ -58,7 +59,7 @@ class ServerOptions(TypedDict, total=False):
     """The options of ``MCPServer.stdio`` and ``MCPServer.http``."""
 
     name: str
-    """What messages call the server (default: its command line or URL)."""
+    """What messages call the server (default: its command line, or its URL without credentials or query)."""
     prefix: str
     """Put before every tool name, ``prefix_name``: two servers' tools can then never collide."""
     allow: Collection[str]
@@ -150,8 +151,10 @@ class MCPServer:
         cls, url: str, *, headers: Mapping[str, str] | None = None, **options: Unpack[ServerOptions]
     ) -> MCPServer:
         """A server at ``url`` over streamable HTTP, sent ``headers`` (e.g. ``Authorization``) with
-        every request."""
-        return cls(_HTTP(url, dict(headers or {})), url, **options)
+        every request. Messages name it by its URL without credentials or query (they often hold a
+        token), unless ``name`` is given."""
+        public = httpx.URL(url).copy_with(username=None, password=None, query=None, fragment=None)
+        return cls(_HTTP(url, dict(headers or {})), str(public), **options)
 
     def __repr__(self) -> str:
         return f"<MCPServer {self.name!r}>"

@@ -397,6 +397,14 @@ async def test_a_server_that_is_not_there(make_agent: AgentFactory, sim: Simulat
     assert sim.requests == []
 
 
+async def test_a_token_in_the_url_stays_out_of_messages(make_agent: AgentFactory, sim: Simulator) -> None:
+    server = MCPServer.http(f"http://user:s3cret@127.0.0.1:{free_port()}/mcp?token=t0ken")
+    with pytest.raises(MCPServerError) as caught:
+        await make_agent(tools=[server]).run("Hello")
+    assert str(caught.value).startswith(f"could not connect to the MCP server '{server.name}': ConnectError")
+    assert server.name.startswith("http://127.0.0.1:") and server.name.endswith("/mcp")
+
+
 async def test_hooks_see_mcp_calls(url: str, make_agent: AgentFactory, sim: Simulator) -> None:
     seen: list[tuple[str, str]] = []
 

@@ -273,6 +273,8 @@ class MCPServer:
         except _CLOSED:
             raise self._lost(link, connection, "while listing its tools") from None
         except MCPError as exc:
+            if exc.code == types.CONNECTION_CLOSED:
+                raise self._lost(link, connection, "while listing its tools") from None
             raise MCPServerError(f"the MCP server {self.name!r} could not list its tools: {exc}") from None
         except TimeoutError:
             raise MCPServerError(

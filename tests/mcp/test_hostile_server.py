@@ -33,6 +33,26 @@ async def test_a_server_that_never_lists_its_tools_times_out(
     assert sim.requests == []
 
 
+async def test_a_server_that_exits_while_listing_is_restarted_as_documented() -> None:
+    server = hostile("exit-on-list", max_restarts=1)
+    failures = []
+    async with server:
+        for _ in range(3):
+            with pytest.raises(MCPServerError) as caught:
+                await server.list_tools()
+            failures.append(str(caught.value))
+    closed = (
+        "the MCP server 'hostile' closed the connection while listing its tools (it crashed, exited or went "
+        "away); "
+    )
+    assert failures == [
+        closed + "it will be started again for the next call",
+        closed + "it was restarted once already and will not be again",
+        "the MCP server 'hostile' stopped and was restarted once already; it is not started again until it "
+        "is closed and reopened",
+    ]
+
+
 async def test_a_tool_list_that_is_not_valid_mcp_is_a_clear_error(
     make_agent: AgentFactory, sim: Simulator
 ) -> None:

@@ -2,6 +2,7 @@
 behaviour is the first argument. It speaks the ``initialize`` handshake and offers one tool, ``echo``.
 
 - ``hang-list``: never answers ``tools/list``;
+- ``exit-on-list``: exits when asked for its tools;
 - ``bad-list``: lists a tool without an ``inputSchema`` (required by the protocol);
 - ``bad-result``: answers a call with a content block of a type MCP does not have.
 """
@@ -31,6 +32,8 @@ def result_of(method: str, params: dict[str, Any]) -> dict[str, Any] | None:
     if method == "tools/list":
         if BEHAVIOUR == "hang-list":
             time.sleep(3600)
+        if BEHAVIOUR == "exit-on-list":
+            sys.exit(3)
         extra = [{"name": "broken", "description": "No input schema."}] if BEHAVIOUR == "bad-list" else []
         return {"tools": [ECHO, *extra]}
     if method == "tools/call":

@@ -52,6 +52,8 @@ logger = logging.getLogger("agentkit")
 _PREFIX = re.compile(r"[a-zA-Z0-9_-]+")
 _NOT_IN_NAMES = re.compile(r"[^a-zA-Z0-9_-]")
 _MAX_PAGES = 100
+_MAX_NAME = 64
+"""The longest tool name the API accepts (``docs/deepseek-api.md``)."""
 _CLOSED = (ConnectionLost, anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream)
 
 
@@ -301,6 +303,13 @@ class MCPServer:
             name = _NOT_IN_NAMES.sub("_", f"{self.prefix}_{spec.name}" if self.prefix else spec.name)
             if name in offered:
                 self.refused[spec.name] = f"another tool of the server is also named {name!r} for the model"
+                continue
+            if not 0 < len(name) <= _MAX_NAME:
+                shorter = "; a shorter prefix may fit it" if self.prefix else ""
+                self.refused[spec.name] = (
+                    f"its name for the model has {len(name)} characters, and the API accepts 1 to "
+                    f"{_MAX_NAME}{shorter}"
+                )
                 continue
             try:
                 offered[name] = Tool.from_schema(

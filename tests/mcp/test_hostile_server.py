@@ -53,6 +53,15 @@ async def test_a_server_that_exits_while_listing_is_restarted_as_documented() ->
     ]
 
 
+async def test_names_the_api_would_refuse_are_left_out_with_the_reason() -> None:
+    server = hostile("long-names", prefix="toolbox")
+    async with server:
+        assert [t.name for t in await server.list_tools()] == ["toolbox_echo"]
+    reason = "its name for the model has {} characters, and the API accepts 1 to 64; a shorter prefix "
+    reason += "may fit it"
+    assert server.refused == {"y" * 60: reason.format(68), "z" * 70: reason.format(78)}
+
+
 async def test_a_tool_list_that_is_not_valid_mcp_is_a_clear_error(
     make_agent: AgentFactory, sim: Simulator
 ) -> None:

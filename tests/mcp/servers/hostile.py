@@ -3,6 +3,7 @@ behaviour is the first argument. It speaks the ``initialize`` handshake and offe
 
 - ``hang-list``: never answers ``tools/list``;
 - ``exit-on-list``: exits when asked for its tools;
+- ``long-names``: also lists tools with names of 60 and 70 characters;
 - ``bad-list``: lists a tool without an ``inputSchema`` (required by the protocol);
 - ``bad-result``: answers a call with a content block of a type MCP does not have.
 """
@@ -35,6 +36,8 @@ def result_of(method: str, params: dict[str, Any]) -> dict[str, Any] | None:
         if BEHAVIOUR == "exit-on-list":
             sys.exit(3)
         extra = [{"name": "broken", "description": "No input schema."}] if BEHAVIOUR == "bad-list" else []
+        if BEHAVIOUR == "long-names":
+            extra = [{"name": "y" * 60, "inputSchema": {"type": "object"}}, {**ECHO, "name": "z" * 70}]
         return {"tools": [ECHO, *extra]}
     if method == "tools/call":
         if BEHAVIOUR == "bad-result":

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,10 +29,8 @@ from typing import Any, NamedTuple, TextIO
 
 import anyio
 import httpx
-import httpx2
 from mcp import Client, StdioServerParameters, stdio_client, types
 from mcp.client import ClientRequestContext, IncomingMessage, Transport
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 from typing_extensions import TypedDict, Unpack
@@ -43,7 +40,7 @@ from .._context import RunContext
 from .._errors import AgentkitError, ToolDefinitionError, UserError
 from .._perloop import PerLoop
 from .._tool import Tool
-from ._connection import Connection, ConnectionLost, MCPServerError
+from ._connection import Connection, ConnectionLost, MCPServerError, http_transport
 from ._results import MCPToolError, first_error, result_text
 from ._sampling import CALLER, Caller, answer
 
@@ -190,17 +187,17 @@ class MCPServer:
 
     def _client(self, link: _Link) -> Client:
         return Client(
-            self._transport(),
+            self._transport(link),
             cache=None,  # list_tools keeps its own
             sampling_callback=partial(self._sample, link) if self.sampling else None,
             message_handler=self._on_message,
             client_info=types.Implementation(name="agentkit", version=__version__),
         )
 
-    def _transport(self) -> Transport:
+    def _transport(self, link: _Link) -> Transport:
         target = self._target
         if isinstance(target, _HTTP):
-            return _http(target.url, target.headers)
+            return http_transport(target.url, target.headers, partial(self._forgotten, link))
         if target.errlog is None:
             return stdio_client(target.params)
         return stdio_client(target.params, target.errlog)
@@ -240,6 +237,13 @@ class MCPServer:
             link.connection = connection = await self._connect(link)
             return connection
 
+    @staticmethod
+    def _forgotten(link: _Link) -> None:
+        """The HTTP server answered 404 to our session: it has forgotten it (it restarted, or expired it),
+        so the connection is dead and the next call opens a new session (as the spec asks)."""
+        if link.connection is not None:
+            link.connection.lost = True
+
     def _lost(self, link: _Link, connection: Connection, doing: str) -> MCPServerError:
         connection.lost = True
         restart = (
@@ -275,7 +279,7 @@ class MCPServer:
         except _CLOSED:
             raise self._lost(link, connection, "while listing its tools") from None
         except MCPError as exc:
-            if exc.code == types.CONNECTION_CLOSED:
+            if exc.code == types.CONNECTION_CLOSED or not connection.alive:
                 raise self._lost(link, connection, "while listing its tools") from None
             raise MCPServerError(f"the MCP server {self.name!r} could not list its tools: {exc}") from None
         except TimeoutError:
@@ -339,7 +343,7 @@ class MCPServer:
         except _CLOSED:
             raise self._lost(link, connection, "during the call") from None
         except MCPError as exc:
-            if exc.code == types.CONNECTION_CLOSED:
+            if exc.code == types.CONNECTION_CLOSED or not connection.alive:
                 raise self._lost(link, connection, "during the call") from None
             raise MCPToolError(f"the server refused the call: {exc}") from None
         except ValidationError as exc:
@@ -390,13 +394,3 @@ async def _list_page(client: Client, *, cursor: str | None) -> types.ListToolsRe
 
 async def _call_tool(client: Client, *, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
     return await client.call_tool(name, arguments)
-
-
-@asynccontextmanager
-async def _http(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
-    """Streamable HTTP with ``headers`` on every request (the SDK's own timeouts: 30 s, 5 min to read)."""
-    timeout = httpx2.Timeout(30.0, read=300.0)
-    async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http, streamable_http_client(
-        url, http_client=http
-    ) as streams:
-        yield streams

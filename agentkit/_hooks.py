@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from ._wire import ChatRequest, ToolCall
 
 
-
 @dataclass(eq=False)
 class RunInfo:
     """One run, as hooks see it. ``messages`` and ``usage`` are live: they grow as the run goes on."""

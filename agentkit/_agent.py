@@ -218,7 +218,7 @@ class Agent(Generic[DepsT, OutputT]):
         hooks = active_hooks(agent.hooks)
         deps, parent = options.get("deps"), CURRENT_RUN.get()
         info = RunInfo(agent, agent.model, agent.profile, prompt, stream, deps, [], RunUsage(), parent,
-                       hooks=hooks)
+                       hooks=hooks, usage_limits=options.get("usage_limits") or agent.usage_limits)
         events = agent._loop(prompt, options, info)
         return chain_run(hooks, info, events) if hooks else events
 
@@ -226,8 +226,7 @@ class Agent(Generic[DepsT, OutputT]):
         self, prompt: str | None, options: RunOptions, info: RunInfo
     ) -> AsyncGenerator[StreamEvent, None]:
         approve = options.get("approve") or self.approve
-        limits = options.get("usage_limits") or self.usage_limits
-        stream = info.stream
+        limits, stream = info.usage_limits, info.stream
         async with AsyncExitStack() as held:  # the tool sources and the client, for the run
             # 1. The tools (tool sources listed), the conversation so far, then instructions and prompt.
             tools = await self._catalog.for_run(held)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ._profiles import Profile
     from ._tool import Tool
     from ._toolset import Toolset
-    from ._usage import RunUsage
+    from ._usage import RunUsage, UsageLimits
     from ._wire import ChatRequest, ToolCall
 
 
@@ -69,6 +69,8 @@ class RunInfo:
     hooks: tuple[Hook, ...] = ()
     """The hooks around the run's operations, for one made on its behalf outside the loop (an MCP
     server's sampling request, which is a ``ModelRequestInfo`` with ``sampling=True``)."""
+    usage_limits: UsageLimits | None = None
+    """The run's limits, checked before each of its model requests (a sampling request's too)."""
     state: dict[object, Any] = field(default_factory=dict)
     """Room for hooks to keep per-run state, keyed by the hook (e.g. the run's span)."""
     relayed: list[StreamEvent] = field(default_factory=list)

@@ -61,7 +61,8 @@ CALLER: ContextVar[Caller | None] = ContextVar("agentkit_mcp_caller", default=No
 
 
 async def answer(caller: Caller, params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
-    """Ask the caller's model; raises the client's ``APIError`` when the request fails."""
+    """Ask the caller's model; raises the client's ``APIError`` when the request fails, and
+    ``UsageLimitExceeded`` when the run's limits allow no more requests."""
     messages: list[Message] = []
     if params.system_prompt:
         messages.append({"role": "system", "content": params.system_prompt})
@@ -72,6 +73,8 @@ async def answer(caller: Caller, params: types.CreateMessageRequestParams) -> ty
             messages.append({"role": "user", "content": text})
         else:
             messages.append({"role": "assistant", "content": text})
+    if caller.run is not None and caller.run.usage_limits is not None:  # a server may ask many times
+        caller.run.usage_limits.check_before_request(caller.run.usage)  # within one call
     request: ChatRequest = {"model": caller.model, "messages": messages, "max_tokens": params.max_tokens}
     if params.temperature is not None:
         request["temperature"] = params.temperature

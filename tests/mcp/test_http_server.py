@@ -23,6 +23,8 @@ from agentkit import (
     ToolResult,
     ToolSource,
     TooManyToolsError,
+    UsageLimitExceeded,
+    UsageLimits,
     UserError,
     tool,
 )
@@ -224,6 +226,21 @@ async def test_sampling_uses_the_runs_model_and_counts_in_its_usage(
     )
     assert result.usage.requests == 3 and len(sim.requests) == 3
     assert result.usage.prompt_tokens > 0 and result.usage.cost > 0
+
+
+@pytest.mark.parametrize("era", ["url", "handshake_url"])
+async def test_a_sampling_request_is_refused_when_the_runs_limits_allow_no_more(
+    era: str, request: pytest.FixtureRequest, make_agent: AgentFactory, sim: Simulator
+) -> None:
+    """A server may ask for many completions within one call: each is checked against the run's limits
+    before it is sent, as the run's own requests are, not only at the run's next turn."""
+    sim.script(Reply(tool_calls=[("haiku", {"topic": "autumn"})]), Reply(content="never sent"))
+    agent = make_agent(tools=[MCPServer.http(request.getfixturevalue(era), sampling=True)])
+    with pytest.raises(UsageLimitExceeded, match="request_limit of 1") as caught:
+        await agent.run("A haiku about autumn, please.", usage_limits=UsageLimits(request_limit=1))
+    assert len(sim.requests) == 1  # the sampling request was never sent
+    (answer,) = tool_messages(caught.value.messages)
+    assert "the model request failed: The next request would exceed the request_limit of 1" in answer
 
 
 @pytest.mark.parametrize("era", ["url", "handshake_url"])

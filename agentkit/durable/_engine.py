@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -44,6 +45,18 @@ worker never takes a prompt it has no agent for."""
 _ours: str | None = None
 """The database URL of the DBOS that agentkit configured in this process (None: none, or the user's)."""
 _clients: dict[str, DBOSClient] = {}
+
+
+class _QuietRunFailures(logging.Filter):
+    """Drops DBOS's traceback of a failed run: its caller has the error (``DurableAgent.run`` raises it, a
+    batch writes it in its answers), and a batch of failing prompts would print a page of it per prompt.
+    That includes runs cut short by the process exiting: they resume at the next start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Exception encountered in asynchronous workflow")
+
+
+_QUIET = _QuietRunFailures()
 
 
 def database_url(given: str | None) -> str:
@@ -100,6 +113,7 @@ def launch(given_url: str | None, executor_id: str | None = None) -> None:
                 config["executor_id"] = executor_id
             DBOS(config=config)
             DBOS.listen_queues(_queues)
+            logging.getLogger("dbos").addFilter(_QUIET)  # a no-op when it has it
             _ours = url
         elif given_url is not None and (_ours is None or given_url != _ours):
             where = "by this program" if _ours is None else f"on {_redacted(_ours)}"

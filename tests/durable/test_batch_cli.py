@@ -130,3 +130,20 @@ async def test_a_worker_takes_more_than_its_concurrency_from_the_queue_and_runs_
     assert (await queue.get_worker_concurrency_async(), await queue.get_limiter_async()) == (
         9, {"limit": 600, "period": 60.0}
     )
+
+
+def test_failed_prompts_are_told_in_the_answers_and_one_summary_not_a_traceback_each(
+    sim: Simulator, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    sim.inject("402", times=None)
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 3)
+    ran = subprocess.run([sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
+                          "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"],
+                         env=child_env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 1
+    assert [line["error"].split(":")[0] for line in answers(output)] == ["InsufficientBalanceError"] * 3
+    lines = ran.stderr.splitlines()  # no DBOS traceback per failed run: the answers file has the errors
+    assert all(line.startswith("batch answers.jsonl: ") for line in lines[:-2]), ran.stderr
+    assert lines[-2].startswith("answered 0/3 (3 failed, 0 earlier)")
+    assert lines[-1] == "run the same command again to retry the failed prompts"

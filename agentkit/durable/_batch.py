@@ -127,10 +127,22 @@ class AnswerFile:
         self.cost = 0.0
         self._file: TextIO | None = None
 
-    def load(self) -> None:
-        """Read what an earlier run wrote; a last line cut by a kill is dropped (its prompt is redone)."""
-        if not self.path.exists():
-            return
+    @contextmanager
+    def opened(self) -> Iterator[None]:
+        """Read what an earlier run wrote, then append."""
+        if self.path.exists() and not self.path.is_file():
+            raise UserError(
+                f"the output {self.path} is not a regular file: a batch reads its answers back to carry on "
+                "where it stopped, so write them to a file (and follow it with tail -f)"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as self._file:
+            self._load()
+            yield
+        self._file = None
+
+    def _load(self) -> None:
+        """A last line cut by a kill is dropped (its prompt is redone)."""
         data = self.path.read_bytes()
         if data and not data.endswith(b"\n"):
             data = data[: data.rfind(b"\n") + 1]
@@ -150,13 +162,6 @@ class AnswerFile:
             else:
                 self.failures[key] += 1
             self.cost += float((answer.get("usage") or {}).get("cost") or 0.0)
-
-    @contextmanager
-    def appending(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as self._file:
-            yield
-        self._file = None
 
     def append(self, line: dict[str, Any]) -> None:
         """One answer, on disk when this returns (a later kill cannot take it back)."""
@@ -189,8 +194,19 @@ async def run_batch(
     started = time.monotonic()
     items = read_prompts(prompts)
     answers = AnswerFile(output)
-    answers.load()
-    prefix = f"{durable.queue}/{batch or answers.path.stem}/"
+    with answers.opened():
+        counts = await _answer(durable, items, answers, concurrency, per_minute, batch or answers.path.stem,
+                               progress, worker_id)
+    return BatchReport(counts.total, counts.earlier, counts.done, counts.failed, counts.cost,
+                       time.monotonic() - started, answers.path)
+
+
+async def _answer(
+    durable: DurableAgent[Any, Any], items: list[Prompt], answers: AnswerFile, concurrency: int,
+    per_minute: int | None, batch: str, progress: bool, worker_id: str | None,
+) -> Counts:
+    """Queue the prompts not answered in ``answers`` and write their answers there as they finish."""
+    prefix = f"{durable.queue}/{batch}/"
     todo = {
         _workflow_id(prefix, item, answers.failures[str(item.id)]): item
         for item in items
@@ -205,15 +221,13 @@ async def run_batch(
     counts = Counts(total=len(items), earlier=len(items) - len(todo), cost=answers.cost)
     shown = progress_for(f"batch {answers.path.name}", counts, progress)
     try:
-        with answers.appending():
-            async with anyio.create_task_group() as group:
-                group.start_soon(_enqueue, durable, queue, todo)
-                await _collect(todo, answers, counts, shown)
+        async with anyio.create_task_group() as group:
+            group.start_soon(_enqueue, durable, queue, todo)
+            await _collect(todo, answers, counts, shown)
     finally:
         if shown is not None:
             shown.close(counts)
-    return BatchReport(counts.total, counts.earlier, counts.done, counts.failed, counts.cost,
-                       time.monotonic() - started, answers.path)
+    return counts
 
 
 def _workflow_id(prefix: str, item: Prompt, attempt: int) -> str:

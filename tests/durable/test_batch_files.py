@@ -1,0 +1,33 @@
+"""``agentkit batch`` with messy files: outputs that are not files or are busy, prompts and answers
+that are not what a batch writes. Each failure is one line that says what to do, before any request."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .test_batch_cli import write_prompts
+
+
+def batch(prompts: Path, output: Path | str, tmp_path: Path, *more: str) -> list[str]:
+    return [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
+            "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}", *more]
+
+
+def test_an_output_that_is_not_a_regular_file_is_refused_before_it_is_read(
+    child_env: dict[str, str], tmp_path: Path
+) -> None:
+    prompts, fifo = tmp_path / "prompts.jsonl", tmp_path / "answers.fifo"
+    write_prompts(prompts, 1)
+    os.mkfifo(fifo)  # reading it back waited for a writer forever (and /dev/zero filled the memory)
+    for output in (fifo, tmp_path):
+        ran = subprocess.run(batch(prompts, output, tmp_path), env=child_env, capture_output=True, text=True,
+                             timeout=60)
+        assert ran.returncode == 1
+        assert ran.stderr == (
+            f"error: the output {output} is not a regular file: a batch reads its answers back to carry on "
+            "where it stopped, so write them to a file (and follow it with tail -f)\n"
+        )
+    assert not (tmp_path / "batch.sqlite").exists()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -129,7 +130,8 @@ class AnswerFile:
 
     @contextmanager
     def opened(self) -> Iterator[None]:
-        """Read what an earlier run wrote, then append."""
+        """Read what an earlier run wrote, then append: with the file locked, so that the same batch
+        started twice at once is refused instead of writing every answer twice."""
         if self.path.exists() and not self.path.is_file():
             raise UserError(
                 f"the output {self.path} is not a regular file: a batch reads its answers back to carry on "
@@ -137,6 +139,7 @@ class AnswerFile:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as self._file:
+            _lock(self._file, self.path)
             self._load()
             yield
         self._file = None
@@ -168,6 +171,21 @@ class AnswerFile:
         assert self._file is not None
         self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._file.flush()
+
+
+def _lock(file: TextIO, path: Path) -> None:
+    """Hold an exclusive lock on the open output until it is closed (POSIX; Windows goes without)."""
+    if sys.platform == "win32":
+        return
+    import fcntl
+
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UserError(
+            f"{path} is being written by another batch (the same command, still running?): wait for it to "
+            "finish, or help it with agentkit batch --worker"
+        ) from None
 
 
 async def run_batch(

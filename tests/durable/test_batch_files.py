@@ -8,12 +8,36 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .test_batch_cli import write_prompts
+from agentkit.sim import Simulator
+
+from .test_batch_cli import answers, wait_for, write_prompts
 
 
 def batch(prompts: Path, output: Path | str, tmp_path: Path, *more: str) -> list[str]:
     return [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
             "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}", *more]
+
+
+def test_the_same_batch_started_twice_at_once_is_refused_and_every_answer_is_written_once(
+    sim: Simulator, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    sim.inject("latency;seconds=0.05", times=None)
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 40)
+    first = subprocess.Popen(batch(prompts, output, tmp_path, "--concurrency", "2"), env=child_env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: output.exists() and output.read_text().count("\n") >= 1)
+    second = subprocess.run(batch(prompts, output, tmp_path), env=child_env, capture_output=True, text=True,
+                            timeout=120)
+    assert second.returncode == 1
+    assert second.stderr.splitlines()[-1] == (
+        f"error: {output} is being written by another batch (the same command, still running?): wait for "
+        "it to finish, or help it with agentkit batch --worker"
+    )
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert sorted(line["id"] for line in answers(output)) == list(range(1, 41))  # each once
+    assert len(sim.requests) == 40
 
 
 def test_an_output_that_is_not_a_regular_file_is_refused_before_it_is_read(

@@ -20,6 +20,15 @@ from collections.abc import Callable, Sequence
 from ._cli import CLIError, _api, _console, _notice_to, approver, load_tools, make_agent
 
 Add = Callable[..., argparse.ArgumentParser]
+MOST = 1_000_000
+
+
+def count(text: str) -> int:
+    """``--concurrency`` and ``--per-minute``: 0 or less runs nothing, and DBOS stores them as integers."""
+    number = int(text)
+    if not 1 <= number <= MOST:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MOST:,}, got {text}")
+    return number
 
 
 def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> None:
@@ -32,9 +41,9 @@ def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> N
                             "number)")
     batch.add_argument("--output", "-o", metavar="ANSWERS.jsonl",
                        help='where each answer goes as it finishes: {"id", "output" or "error", "usage"}')
-    batch.add_argument("--concurrency", type=int,
+    batch.add_argument("--concurrency", type=count,
                        help="runs at once per worker (default 16); a --worker takes the latest batch's")
-    batch.add_argument("--per-minute", type=int, metavar="N",
+    batch.add_argument("--per-minute", type=count, metavar="N",
                        help="start at most N runs a minute, all workers together (a run makes one request "
                             "per tool round: set N to your requests-per-minute limit divided by that)")
     batch.add_argument("--database", metavar="URL",

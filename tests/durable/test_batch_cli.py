@@ -147,3 +147,16 @@ def test_failed_prompts_are_told_in_the_answers_and_one_summary_not_a_traceback_
     assert all(line.startswith("batch answers.jsonl: ") for line in lines[:-2]), ran.stderr
     assert lines[-2].startswith("answered 0/3 (3 failed, 0 earlier)")
     assert lines[-1] == "run the same command again to retry the failed prompts"
+
+
+@pytest.mark.parametrize("option", ["--concurrency", "--per-minute"])
+@pytest.mark.parametrize("value", ["0", "-3", "99999999999999999999"])
+def test_a_concurrency_or_rate_that_cannot_work_is_a_usage_error(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:  # --concurrency 0 ran 16 at once; a huge one overflowed SQLite
+        _cli.main(["batch", "prompts.jsonl", "-o", "answers.jsonl", option, value])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"agentkit batch: error: argument {option}: must be from 1 to 1,000,000, got {value}"
+    )

@@ -107,7 +107,7 @@ def read_prompts(source: str | Path | Iterable[dict[str, Any] | str]) -> list[Pr
 
 def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = _text(path.read_bytes(), path.name).splitlines()
     except OSError as exc:
         raise UserError(f"cannot read the prompts file {path}: {exc.strerror or exc}") from exc
     for number, line in enumerate(lines, 1):
@@ -116,6 +116,16 @@ def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(line)
             except ValueError as exc:
                 raise UserError(f"{path.name} line {number} is not JSON ({exc}): fix that line") from None
+
+
+def _text(data: bytes, name: str) -> str:
+    """UTF-8, with or without the byte order mark some Windows editors write."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(f"{name} line {line} is not UTF-8 (byte {data[exc.start]:#04x}): save the file as "
+                        "UTF-8") from None
 
 
 class AnswerFile:

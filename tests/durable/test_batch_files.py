@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from agentkit import _cli
 from agentkit.sim import Simulator
 
 from .test_batch_cli import answers, wait_for, write_prompts
@@ -55,3 +58,21 @@ def test_an_output_that_is_not_a_regular_file_is_refused_before_it_is_read(
             "where it stopped, so write them to a file (and follow it with tail -f)\n"
         )
     assert not (tmp_path / "batch.sqlite").exists()
+
+
+def test_prompts_with_a_byte_order_mark_are_read_and_other_encodings_are_named(
+    tmp_path: Path, child_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL"):
+        monkeypatch.setenv(name, child_env[name])
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    database = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    prompts.write_bytes(b'{"prompt": "one"}\n{"prompt": "caf\xe9"}\n')  # Latin-1
+    assert _cli.main(["batch", str(prompts), "-o", str(output), "--database", database]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: prompts.jsonl line 2 is not UTF-8 (byte 0xe9): save the file as UTF-8"
+    )
+    prompts.write_bytes(b'\xef\xbb\xbf{"prompt": "caf\xc3\xa9?"}\r\n\r\n{"prompt": "two"}\r\n')  # Notepad's
+    assert _cli.main(["batch", str(prompts), "-o", str(output), "--database", database]) == 0
+    assert [line["id"] for line in answers(output)] == [1, 3]

@@ -161,11 +161,14 @@ class AnswerFile:
             data = data[: data.rfind(b"\n") + 1]
             with self.path.open("r+b") as file:
                 file.truncate(len(data))
-        for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
+        for number, line in enumerate(_text(data, self.path.name).splitlines(), 1):
+            if not line.strip():  # an editor's
+                continue
             try:
                 answer = json.loads(line)
                 key = str(answer["id"])
-            except (ValueError, KeyError, TypeError):
+                self.cost += float((answer.get("usage") or {}).get("cost") or 0.0)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 raise UserError(
                     f"{self.path.name} line {number} is not an answer line written by a batch: "
                     "fix it, or write the answers to another file"
@@ -174,7 +177,6 @@ class AnswerFile:
                 self.answered.add(key)
             else:
                 self.failures[key] += 1
-            self.cost += float((answer.get("usage") or {}).get("cost") or 0.0)
 
     def append(self, line: dict[str, Any]) -> None:
         """One answer, on disk when this returns (a later kill cannot take it back)."""

@@ -3,6 +3,7 @@ that are not what a batch writes. Each failure is one line that says what to do,
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -76,3 +77,42 @@ def test_prompts_with_a_byte_order_mark_are_read_and_other_encodings_are_named(
     prompts.write_bytes(b'\xef\xbb\xbf{"prompt": "caf\xc3\xa9?"}\r\n\r\n{"prompt": "two"}\r\n')  # Notepad's
     assert _cli.main(["batch", str(prompts), "-o", str(output), "--database", database]) == 0
     assert [line["id"] for line in answers(output)] == [1, 3]
+
+
+@pytest.mark.parametrize(("written", "error"), [
+    (b'{"id": 1, "output": "caf\xe9"}\n', "answers.jsonl line 1 is not UTF-8 (byte 0xe9): save the file as "
+     "UTF-8"),
+    (b'{"id": 1, "output": "x", "usage": {"cost": "$1"}}\n', "answers.jsonl line 1 is not an answer line "
+     "written by a batch: fix it, or write the answers to another file"),
+    (b'{"id": 1, "output": "x"}\n{"id": 2, "output": "y", "usage": [3]}\n', "answers.jsonl line 2 is not an "
+     "answer line written by a batch: fix it, or write the answers to another file"),
+])
+def test_an_answers_file_edited_between_runs_is_named_with_the_line_to_fix(
+    written: bytes, error: str, tmp_path: Path, child_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL"):
+        monkeypatch.setenv(name, child_env[name])
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 2)
+    output.write_bytes(written)
+    assert _cli.main(["batch", str(prompts), "-o", str(output), "--database",
+                      f"sqlite:///{tmp_path / 'db.sqlite'}"]) == 1
+    assert capsys.readouterr().err == f"error: {error}\n"
+    assert output.read_bytes() == written
+
+
+def test_blank_lines_an_editor_left_in_the_answers_are_passed_over(
+    sim: Simulator, tmp_path: Path, child_env: dict[str, str]
+) -> None:
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 2)
+    output.write_text('{"id": 1, "output": "kept", "usage": {"cost": 0.5}}\n\n')
+    ran = subprocess.run(batch(prompts, output, tmp_path), env=child_env, capture_output=True, text=True,
+                         timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    lines = output.read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines if line] == [1, 2]
+    assert json.loads(lines[0])["output"] == "kept"
+    assert "answered 2/2 (0 failed, 1 earlier)" in ran.stderr
+    assert len(sim.requests) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import nullcontext
@@ -107,6 +108,7 @@ class DurableAgent(Generic[DepsT, OutputT]):
             options["settings"] = settings
         if usage_limits is not None:
             options["usage_limits"] = usage_limits
+        _check_pickles(options)
         if not _engine.on_asyncio():  # DBOS runs on asyncio: trio callers use the background loop
             start = partial(self._run, prompt, options, workflow_id)
             return await anyio.to_thread.run_sync(SYNC_LOOP.run, start, abandon_on_cancel=True)
@@ -168,3 +170,15 @@ class DurableAgent(Generic[DepsT, OutputT]):
         # another worker is watched in the database; DBOS's default look once a second is slow for that.
         return await handle.get_result(polling_interval_sec=RESULT_POLL)
 
+
+def _check_pickles(options: RunOptions) -> None:
+    """Refuse options that DBOS cannot store with the run, naming them (DBOS's own failure is a bare
+    pickling error after a log line printing the options)."""
+    for name, value in options.items():
+        try:
+            pickle.dumps(value)
+        except Exception as exc:
+            raise UserError(
+                f"{name} of a durable run must pickle, as it is stored with the run ({exc}): pass plain data "
+                "and make what cannot be stored (a client, a connection, a lock) in the tools or globally"
+            ) from exc

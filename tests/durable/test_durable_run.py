@@ -283,3 +283,20 @@ async def test_a_dbos_configured_by_the_program_is_used_as_it_is(
 def test_import_agentkit_imports_no_dbos() -> None:
     code = "import agentkit, sys; agentkit.Agent; agentkit.tool; assert 'dbos' not in sys.modules, 'dbos'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+async def test_options_that_cannot_be_stored_with_the_run_are_named_before_it_starts(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    import threading
+
+    durable = DurableAgent(make_agent(sim_url), name="stored", database_url=db)
+    with pytest.raises(UserError) as caught:
+        await durable.run("Hello.", workflow_id="unstored", deps={"lock": threading.Lock()})
+    assert str(caught.value) == (
+        "deps of a durable run must pickle, as it is stored with the run (cannot pickle '_thread.lock' "
+        "object): pass plain data and make what cannot be stored (a client, a connection, a lock) in the "
+        "tools or globally"
+    )
+    assert sim.requests == []
+    assert (await durable.run("Hello.", workflow_id="stored", deps={"n": 1})).output

@@ -159,6 +159,8 @@ class DurableAgent(Generic[DepsT, OutputT]):
         self, prompt: str | None, options: RunOptions, workflow_id: str | None
     ) -> RunResult[OutputT]:
         await self.launch()
+        if workflow_id is not None:
+            await _check_same_prompt(workflow_id, prompt)
         handle: WorkflowHandleAsync[RunResult[OutputT]]
         token = direct.set(True)  # the run's task inherits it: it does not wait for the batch's gate
         try:
@@ -169,6 +171,18 @@ class DurableAgent(Generic[DepsT, OutputT]):
         # A run resumed in the background (DBOS recovers this worker's runs when it starts) or running on
         # another worker is watched in the database; DBOS's default look once a second is slow for that.
         return await handle.get_result(polling_interval_sec=RESULT_POLL)
+
+
+async def _check_same_prompt(workflow_id: str, prompt: str | None) -> None:
+    """A run's id answers its own prompt only: reused for another prompt (the next question of ticket
+    42 as ``"ticket-42"``), it would return the first run's answer as if it were the new one's."""
+    found = await DBOS.list_workflows_async(workflow_ids=[workflow_id], load_output=False)
+    recorded = found[0].input if found else None
+    if recorded is not None and recorded["args"][:1] != (prompt,):
+        raise UserError(
+            f"workflow_id {workflow_id!r} is a run of another prompt, and that id returns its recorded "
+            "result: give each run its own id (e.g. with a counter: 'ticket-42/2')"
+        )
 
 
 def _check_pickles(options: RunOptions) -> None:

@@ -300,3 +300,19 @@ async def test_options_that_cannot_be_stored_with_the_run_are_named_before_it_st
     )
     assert sim.requests == []
     assert (await durable.run("Hello.", workflow_id="stored", deps={"n": 1})).output
+
+
+async def test_a_run_id_reused_for_another_prompt_is_refused_rather_than_answered_with_the_first(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    durable = DurableAgent(make_agent(sim_url), name="tickets", database_url=db)
+    first = await durable.run("Where is order A1?", workflow_id="ticket-42")
+    with pytest.raises(UserError) as caught:
+        await durable.run("And order B7?", workflow_id="ticket-42")
+    assert str(caught.value) == (
+        "workflow_id 'ticket-42' is a run of another prompt, and that id returns its recorded result: give "
+        "each run its own id (e.g. with a counter: 'ticket-42/2')"
+    )
+    assert (await durable.run("Where is order A1?", workflow_id="ticket-42")).output == first.output
+    assert "B7" in (await durable.run("And order B7?", workflow_id="ticket-42/2")).output
+    assert len(sim.requests) == 2

@@ -58,10 +58,12 @@ def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> N
                             "(default $DBOS__VMID, else 'local')")
 
 
-def queue_name(args: argparse.Namespace) -> str:
+def queue_name(args: argparse.Namespace, simulated: bool) -> str:
     """The durable agent's name: the agent options' digest, so that a worker started with other options
-    takes no prompt of this batch."""
+    takes no prompt of this batch, and runs answered by the simulator (no key set) are not taken for the
+    API's answers when the same batch runs again with a key."""
     spec = json.dumps([args.model, args.tools or "", args.instructions or "", args.yes])
+    spec += " simulated" * simulated
     return f"cli-{hashlib.sha256(spec.encode()).hexdigest()[:10]}"
 
 
@@ -80,7 +82,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
     tools = load_tools(args.tools)
     with _api(args, _notice_to(err)) as api:
         agent = make_agent(args, api, tools, approver(args, err))
-        durable = DurableAgent(agent, name=queue_name(args), database_url=args.database)
+        durable = DurableAgent(agent, name=queue_name(args, api.simulated), database_url=args.database)
         if args.worker:
             err.print(f"worker {args.worker_id or 'local'}: answering queue {durable.queue} until Ctrl-C",
                       markup=False)

@@ -160,3 +160,21 @@ def test_a_concurrency_or_rate_that_cannot_work_is_a_usage_error(
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"agentkit batch: error: argument {option}: must be from 1 to 1,000,000, got {value}"
     )
+
+
+def test_answers_the_simulator_gave_without_a_key_are_not_taken_for_the_apis_with_one(
+    sim: Simulator, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 3)
+    command = [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
+               "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"]
+    no_key = {k: v for k, v in child_env.items() if not k.startswith("DEEPSEEK_")}
+    simulated = subprocess.run(command, env=no_key, capture_output=True, text=True, timeout=120)
+    assert simulated.returncode == 0, simulated.stderr
+    assert simulated.stderr.startswith("no DEEPSEEK_API_KEY set: using the bundled simulator")
+    output.unlink()  # start again, with the key
+    real = subprocess.run(command, env=child_env, capture_output=True, text=True, timeout=120)
+    assert real.returncode == 0, real.stderr
+    assert len(sim.requests) == 3  # asked again, not the simulator's recorded answers
+    assert "answered 3/3 (0 failed, 0 earlier)" in real.stderr

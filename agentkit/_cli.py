@@ -229,7 +229,7 @@ def approver(args: argparse.Namespace, console: Console, pause: Callable[[], Non
         shown = visible(json.dumps(arguments, ensure_ascii=False))
         if args.yes:
             return True
-        if not sys.stdin.isatty():
+        if not (sys.stdin and sys.stdin.isatty()):  # None: stdin closed (<&-)
             console.print(f"refused {name}({shown}): it needs approval; run again with --yes to allow it",
                           style="yellow", markup=False)
             return False

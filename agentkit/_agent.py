@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager, AsyncExitStack
 from functools import partial
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import anyio
@@ -40,6 +39,7 @@ from ._messages import assistant_message, joined, plain, typed
 from ._output import OUTPUT_TOOL, OutputInvalid, OutputSpec
 from ._override import Overrides, effective, override
 from ._partial import partial_outputs
+from ._perloop import Nesting
 from ._pool import SYNC_LOOP, ClientPool
 from ._profiles import Profile, get_profile
 from ._run import OutputT, RetryBudget, RunOptions, RunResult, RunState
@@ -141,18 +141,22 @@ class Agent(Generic[DepsT, OutputT]):
         self._pool = ClientPool(self._new_client, self._users_client)
         self._catalog = ToolCatalog(self.toolset, sources, self.output, self.profile)
         self._budget = RetryBudget(tool_retries, output_retries, end_strategy)
+        self._blocks = Nesting()
 
     # ------------------------------------------------------------------ lifetime
 
     async def __aenter__(self) -> Agent[DepsT, OutputT]:
-        """Open the tool sources for every run until ``aclose``."""
+        """Open the tool sources for every run until the block ends; blocks nest (on each event loop,
+        the outermost one closes the agent)."""
         await self._catalog.hold_open()
+        self._blocks.enter()
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._blocks.exit():
+            await self.aclose()
+        else:
+            await self._catalog.release()
 
     async def aclose(self) -> None:
         """Close the agent's connection pools and tool sources; closing twice is harmless. A user's own

@@ -4,12 +4,14 @@
 one reference-counted resource per loop: the first user on a loop opens it, the last one closes it, and
 users on other loops (``run_sync``'s background loop, a second thread's loop) get their own. A loop's
 entry is dropped when its resource closes or fails to open, so loops that have ended are not kept.
+``Nesting`` counts an object's nested ``async with`` blocks per loop, so that only the outermost closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -90,3 +92,22 @@ class PerLoop(Generic[_T]):
                     if value is not None:
                         await self._close(value)
         return True
+
+
+class Nesting:
+    """How deep ``async with`` blocks of one object are nested, on each event loop."""
+
+    def __init__(self) -> None:
+        self._depths: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+
+    def enter(self) -> None:
+        loop = current_loop()
+        self._depths[loop] = self._depths.get(loop, 0) + 1
+
+    def exit(self) -> bool:
+        """Whether the block that ends is this loop's outermost."""
+        loop = current_loop()
+        depth = self._depths.pop(loop, 1) - 1
+        if depth:
+            self._depths[loop] = depth
+        return not depth

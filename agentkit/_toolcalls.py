@@ -196,9 +196,15 @@ class ToolCallRunner:
         name = info.call["function"]["name"]
         if self.approve is None or isinstance(self.approve, str):  # "defer" stopped the run before
             raise UserError(f"tool {name!r} requires approval but no approve callback was given")
-        verdict = self.approve(name, arguments)
-        if inspect.isawaitable(verdict):
-            verdict = await verdict
+        try:
+            verdict = self.approve(name, arguments)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+        except Exception as exc:  # the application's bug, not the model's: it must not be told
+            raise UserError(
+                f"the approve callback raised {type(exc).__name__} for a call to {name!r}: {exc}. The call "
+                "was not run and the run stopped; fix the callback (it returns False to refuse a call)"
+            ) from exc
         return bool(verdict)
 
 

@@ -9,7 +9,10 @@ A third pass runs the durable batch with a second worker process on the same dat
 that plain ``asyncio.gather`` lacks). A fourth runs DBOS alone: as many workflows, ``--concurrency`` at a
 time, each of one step that only waits as long as the simulator (no agentkit, no HTTP, started directly
 rather than from a queue): the most any DBOS-based batch can reach in this process, and so the ceiling
-of the durable batch's ratio on this machine. The checkpoint cost is measured apart: one run of 20 tool rounds
+of the durable batch's ratio on this machine. A fifth runs the same prompts through Pydantic AI's own
+DBOS integration (``DBOSDurability``: each run a workflow, each model request a step), ``--concurrency`` at a
+time with ``asyncio.gather`` and a semaphore (it has no batch of its own), when Pydantic AI is installed
+(``pip install -e '.[bench]'``). The checkpoint cost is measured apart: one run of 20 tool rounds
 (41 steps: 21 model requests and 20 tool calls) against an in-process simulator without latency, durable
 minus plain, per step.
 
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -54,19 +58,6 @@ async def waiting_workflow(seconds: float) -> None:
 
 def rounds_script(sim: Simulator) -> None:
     sim.script(*[Reply(tool_calls=[("step", {"n": i})]) for i in range(ROUNDS)], Reply(content="done"))
-
-
-async def plain(agent: Agent[None, str], prompts: list[str], concurrency: int) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (all threads of this process)."""
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(prompt: str) -> None:
-        async with gate:
-            await agent.run(prompt)
-
-    started, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(one(p) for p in prompts))
-    return time.perf_counter() - started, time.process_time() - cpu
 
 
 async def durable_batch(
@@ -110,6 +101,40 @@ async def checkpoint_cost(
     return (min(durable_times) - min(plain_times)) / (2 * ROUNDS + 1)
 
 
+def pydantic_ai_durable(base_url: str) -> Callable[[str], Awaitable[object]] | None:
+    """Pydantic AI's durable agent on the simulator, run in a workflow of its own as its docs show
+    (registered before DBOS launches)."""
+    try:
+        from pydantic_ai import Agent as PydanticAgent
+        from pydantic_ai.durable_exec.dbos import DBOSDurability
+        from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.providers.openai import OpenAIProvider
+    except ImportError:
+        return None
+    provider = OpenAIProvider(base_url=f"{base_url}/v1", api_key=SIM_API_KEY)
+    agent = PydanticAgent(OpenAIChatModel("deepseek-chat", provider=provider), name="bench_pydantic_ai",
+                          capabilities=[DBOSDurability()])
+
+    @DBOS.workflow(name="bench.pydantic_ai")
+    async def run(prompt: str) -> str:
+        return (await agent.run(prompt)).output
+
+    return run
+
+
+async def gathered(run: Callable[[str], Awaitable[object]], prompts: list[str],
+                   concurrency: int) -> tuple[float, float]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(prompt: str) -> None:
+        async with gate:
+            await run(prompt)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(one(p) for p in prompts))
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
 def batch_agent(base_url: str, database: str) -> DurableAgent[None, str]:
     agent = Agent(api_key=SIM_API_KEY, base_url=base_url)
     return DurableAgent(agent, name="bench-batch", database_url=database)
@@ -141,12 +166,16 @@ async def bench(base_url: str, args: argparse.Namespace, folder: Path) -> None:
     durable_rounds = DurableAgent(Agent(tools=[step], api_key=SIM_API_KEY, base_url="http://sim",
                                         http_client=sim.http_client(), max_turns=ROUNDS + 1),
                                   name="bench-rounds", database_url=database)
+    pydantic_ai = pydantic_ai_durable(base_url)
     await durable.launch()
-    await plain(plain_agent, prompts[:32], args.concurrency)  # warm up: connections, imports
-    plain_seconds, plain_cpu = await plain(plain_agent, prompts, args.concurrency)
+    await gathered(plain_agent.run, prompts[:32], args.concurrency)  # warm up: connections, imports
+    plain_seconds, plain_cpu = await gathered(plain_agent.run, prompts, args.concurrency)
     one = folder / "one.jsonl"
     durable_seconds, durable_cpu = await durable_batch(durable, prompts, args.concurrency, one)
     alone_seconds, alone_cpu = await dbos_alone(len(prompts), args.concurrency, args.latency)
+    if pydantic_ai is not None:
+        await gathered(pydantic_ai, prompts[:32], args.concurrency)
+        pai_seconds, pai_cpu = await gathered(pydantic_ai, prompts, args.concurrency)
     per_step = await checkpoint_cost(rounds, durable_rounds, sim)
     helper = second_worker(base_url, database)
     try:
@@ -166,6 +195,9 @@ async def bench(base_url: str, args: argparse.Namespace, folder: Path) -> None:
     print(f"  DBOS alone (ceiling): {n / alone_seconds:6.1f} prompts/s ({alone_seconds:.2f} s, "
           f"{alone_cpu / n * 1000:.1f} ms CPU a workflow; ratio {plain_seconds / alone_seconds:.2f}x, "
           f"durable batch at {alone_seconds / durable_seconds:.2f}x of it)")
+    if pydantic_ai is not None:
+        print(f"  Pydantic AI on DBOS:   {n / pai_seconds:6.1f} prompts/s ({pai_seconds:.2f} s, "
+              f"{pai_cpu / n * 1000:.1f} ms CPU a prompt; ratio {plain_seconds / pai_seconds:.2f}x)")
     print(f"  durable, 2 processes: {n / two_seconds:6.1f} prompts/s ({two_seconds:.2f} s; "
           f"ratio {plain_seconds / two_seconds:.2f}x)")
     steps = 2 * ROUNDS + 1

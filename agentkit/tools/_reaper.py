@@ -1,11 +1,13 @@
 """Runs one command and, when it ends or is stopped, ends every process it started (Linux).
 
-The shell tool starts ``python -I -S _reaper.py COMMAND...`` instead of the command itself. Killing the
-command's process group misses what left the group: ``setsid sleep`` survived a timeout, ``sleep &``
-outlived a normal exit. This process makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``), so
-every orphan of the command's tree is re-parented to it instead of to init, and can be found under it
-in ``/proc`` and killed. It ends the whole tree when the command exits, on SIGTERM (the tool's timeout),
-and when the agent itself dies (``PR_SET_PDEATHSIG``). Standard library only: it runs without site.
+The shell tool starts ``python -I -S _reaper.py AGENT_PID COMMAND...`` instead of the command itself.
+Killing the command's process group misses what left the group: ``setsid sleep`` survived a timeout,
+``sleep &`` outlived a normal exit. This process makes itself a child subreaper
+(``PR_SET_CHILD_SUBREAPER``), so every orphan of the command's tree is re-parented to it instead of to
+init, and can be found under it in ``/proc`` and killed. It ends the whole tree when the command exits,
+on SIGTERM (the tool's timeout), and when the agent itself dies (``PR_SET_PDEATHSIG``; an agent that
+died before that was armed is seen by the parent pid, and the command is not started). Standard library
+only: it runs without site.
 """
 
 from __future__ import annotations
@@ -73,9 +75,12 @@ def _stopped(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: list[str]) -> int:
+    agent, argv = int(argv[0]), argv[1:]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != agent:  # the agent died before the signal was armed: nobody waits for the command
+        return 128 + signal.SIGTERM
     signal.signal(signal.SIGTERM, _stopped)
     try:
         command = subprocess.Popen(argv)

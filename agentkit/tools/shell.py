@@ -140,7 +140,7 @@ async def run(command: str, settings: _Settings, timeout: float | None = None) -
     out, err = _Capture(settings.max_output_chars), _Capture(settings.max_output_chars)
     try:
         process = await anyio.open_process(
-            [*_REAPER, *arguments] if sys.platform == "linux" else arguments,
+            [*_REAPER, str(os.getpid()), *arguments] if sys.platform == "linux" else arguments,
             cwd=settings.cwd,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -133,6 +133,20 @@ async def test_closing_the_agent_never_closes_the_client_under_a_run(
 
 
 @pytest.mark.anyio
+async def test_nested_blocks_keep_the_connections_until_the_outermost_ends(
+    served: tuple[CountingSimulator, str],
+) -> None:
+    sim, base_url = served
+    script_runs(sim, 2)
+    agent = Agent(model="deepseek-v4-flash", tools=[lookup], base_url=base_url, api_key=SIM_API_KEY)
+    async with agent:
+        async with agent:  # e.g. a helper that uses the agent as a context manager itself
+            assert (await agent.run("Look up a.")).output == "a is known."
+        assert (await agent.run("Look up a.")).output == "a is known."
+    assert len(sim.ports) == 4 and len(set(sim.ports)) == 1  # one connection, not closed by the inner block
+
+
+@pytest.mark.anyio
 async def test_a_users_http_client_is_used_as_given_and_never_closed(
     served: tuple[CountingSimulator, str],
 ) -> None:

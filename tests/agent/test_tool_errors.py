@@ -4,6 +4,7 @@ every tool call is answered on every path, cancellation included."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -12,10 +13,13 @@ import pytest
 from agentkit import (
     Agent,
     ApprovalRequiredError,
+    Hook,
     InMemorySession,
     InsufficientBalanceError,
     MaxTurnsExceeded,
     RunContext,
+    RunInfo,
+    StreamEvent,
     ToolRetriesExceeded,
     UsageLimitExceeded,
     UsageLimits,
@@ -209,6 +213,26 @@ async def test_approval(sim: Simulator, make_agent: AgentFactory) -> None:
 
 
 @pytest.mark.anyio
+async def test_an_approve_callback_that_raises_stops_the_run(
+    sim: Simulator, make_agent: AgentFactory
+) -> None:
+    def approve(name: str, arguments: dict[str, Any]) -> bool:
+        return {"/tmp/x": True}[arguments["path"]]  # a policy with a hole
+
+    sim.script(Reply(tool_calls=[("delete_file", {"path": "/etc/passwd"})]), Reply(content="ok"))
+    session = InMemorySession()
+    agent = make_agent(tools=[delete_file], approve=approve)
+    with pytest.raises(UserError, match=r"the approve callback raised KeyError for a call to 'delete_file': "
+                       r"'/etc/passwd'\. The call was not run and the run stopped") as caught:
+        await agent.run("go", session=session)
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert len(sim.requests) == 1  # the model was not told, and asked nothing more
+    saved = await session.load()  # kept whole: the call answered as not run
+    assert_every_call_answered(saved)
+    assert saved[-1]["content"] == "The tool call was cancelled before it finished (the run was stopped)."
+
+
+@pytest.mark.anyio
 async def test_approval_needs_a_callback(sim: Simulator, make_agent: AgentFactory) -> None:
     with pytest.raises(ApprovalRequiredError, match="delete_file"):
         await make_agent(tools=[delete_file]).run("go")
@@ -242,6 +266,31 @@ async def test_cancelling_a_run_answers_every_call(sim: Simulator, make_agent: A
     assert_every_call_answered(messages)
     assert tool_answers(messages)[0] == "quick 1"
     assert "cancelled" in tool_answers(messages)[1] and "cancelled" in tool_answers(messages)[2]
+
+
+class CostMeter(Hook):
+    """What an application counts of each run, however the run ends."""
+
+    def __init__(self) -> None:
+        self.requests, self.cost = 0, 0.0
+
+    async def wrap_run(self, run: RunInfo, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+        try:
+            async for event in events:
+                yield event
+        finally:  # run.usage is live: here it holds every request the run made
+            self.requests += run.usage.requests
+            self.cost += run.usage.cost
+
+
+@pytest.mark.anyio
+async def test_a_hook_counts_the_usage_of_a_cancelled_run(sim: Simulator, make_agent: AgentFactory) -> None:
+    sim.script(Reply(tool_calls=[("slow_step", {"n": 1})]))
+    meter = CostMeter()
+    with anyio.move_on_after(0.5) as scope:  # a cancellation carries no usage: the hook saw it
+        await make_agent(tools=[slow_step], hooks=[meter]).run("go", deps=[])
+    assert scope.cancelled_caught
+    assert meter.requests == 1 and meter.cost > 0
 
 
 @pytest.mark.anyio

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -98,3 +100,16 @@ async def test_clear_errors() -> None:
         await run_command().call({"command": "   "})
     with pytest.raises(shell.ShellError, match="cannot split"):
         await run_command().call({"command": "echo 'unclosed"})
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the reaper runs on Linux")
+def test_a_command_whose_agent_died_before_it_started_is_not_run(tmp_path: Path) -> None:
+    """The reaper ends the command when the agent dies, by a signal armed as it starts: an agent killed
+    in that first moment is seen by its parent pid, and the command is not started at all."""
+    marker = tmp_path / "ran"
+    reaper = Path(shell.__file__).with_name("_reaper.py")
+    command = [sys.executable, "-I", "-S", str(reaper)]
+    gone = subprocess.run([*command, "1", "touch", str(marker)], timeout=30)  # pid 1 is no parent of it
+    assert gone.returncode == 128 + signal.SIGTERM and not marker.exists()
+    alive = subprocess.run([*command, str(os.getpid()), "touch", str(marker)], timeout=30)
+    assert alive.returncode == 0 and marker.exists()

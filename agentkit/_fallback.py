@@ -60,6 +60,7 @@ class Target:
     model: str
     plan: RequestPlan
     client: DeepSeekClient
+    profile: Profile
     pricing: Pricing | None
 
 
@@ -80,7 +81,7 @@ class Models:
     ) -> Models:
         """The agent's model (its plan cached by ``tools``), then its fallbacks, for one run."""
         plan = tools.plan(agent.model, agent.profile, agent.settings, settings)
-        targets = [Target(agent.model, plan, client, agent.profile.pricing_for(agent.model))]
+        targets = [Target(agent.model, plan, client, agent.profile, agent.profile.pricing_for(agent.model))]
         merged = merge_settings(agent.settings, settings) if agent.fallback_models else {}
         for fallback in agent.fallback_models:
             profile = get_profile(fallback.profile if fallback.profile is not None else fallback.model)
@@ -88,7 +89,7 @@ class Models:
             definitions = tools.definitions
             plan = RequestPlan.build(fallback.model, profile, merged, definitions, json_mode=json_mode)
             pricing = profile.pricing_for(fallback.model)
-            targets.append(Target(fallback.model, plan, fallback.client or client, pricing))
+            targets.append(Target(fallback.model, plan, fallback.client or client, profile, pricing))
         return cls(targets)
 
     def respond(
@@ -143,6 +144,6 @@ class Models:
         proceed = partial(model_response, target.client, request, stream=info.stream)
         if not info.hooks:
             return proceed()
-        self.request = ModelRequestInfo(info, request, number)
+        self.request = ModelRequestInfo(info, request, number, profile=target.profile)
         return chain_request(info.hooks, self.request, proceed)
 

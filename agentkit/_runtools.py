@@ -7,13 +7,14 @@ source's list changes, so the ``tools`` part of the request stays the same bytes
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from ._errors import ApprovalRequiredError, TooManyToolsError, UserError
+from ._errors import ApprovalRequiredError, ToolDefinitionError, TooManyToolsError, UserError
 from ._output import OUTPUT_TOOL, OutputSpec
 from ._perloop import PerLoop
 from ._request import RequestPlan
@@ -110,15 +111,16 @@ class RunTools:
 class ToolCatalog:
     """An agent's tools: its own, plus what its tool sources list. Sources are opened for each run, or
     once for all runs while the agent is entered (``hold_open``): for the runs on that event loop, since
-    a connection belongs to the loop that opened it (a ``run_sync`` meanwhile opens its own)."""
+    a connection belongs to the loop that opened it (a ``run_sync`` meanwhile opens its own). A run
+    started while they are held holds them too, until it ends."""
 
     def __init__(self, toolset: Toolset, sources: Sequence[ToolSource], output: OutputSpec, profile: Profile):
         self.toolset, self.sources = toolset, tuple(sources)
         self._output, self._profile = output, profile
         self._tools = self._build(toolset)
-        self._listed: list[int] = []
-        """Which source lists ``_tools`` was built from (by identity: a source returns the same list
-        object while its tools are unchanged)."""
+        self._listed: list[Sequence[Tool[..., Any]]] = []
+        """The source lists ``_tools`` was built from, compared by identity (a source returns the same
+        list object while its tools are unchanged); held, since a dropped list's ``id`` is soon reused."""
         self._held: PerLoop[AsyncExitStack] = PerLoop(self._open_sources, AsyncExitStack.aclose)
         """The sources held open on each event loop (``async with agent`` there), and how to close them."""
 
@@ -139,14 +141,32 @@ class ToolCatalog:
         """The tools of a run starting now; sources not held open are opened on ``run_stack``."""
         if not self.sources:
             return self._tools
-        if self._held.get() is None:
+        if self._held.get() is not None:  # held by ``async with agent``: the run holds them too, so
+            await self._held.enter()  # leaving the block while it goes on closes them only after it
+            run_stack.push_async_callback(self._held.exit)
+        else:
             for source in self.sources:
                 await run_stack.enter_async_context(source)
         listed = [await source.list_tools() for source in self.sources]
-        if [id(each) for each in listed] != self._listed:
+        same = len(listed) == len(self._listed) and all(map(operator.is_, listed, self._listed))
+        if not same:
+            self._check_names(listed)
             self._tools = self._build(Toolset(self.toolset, *(t for each in listed for t in each)))
-            self._listed = [id(each) for each in listed]
+            self._listed = listed
         return self._tools
+
+    def _check_names(self, listed: list[Sequence[Tool[..., Any]]]) -> None:
+        """A name used by two sources, or by a source and the agent's own tools, is an error that says
+        which (``Toolset`` can only name the functions, the same for every tool of a source)."""
+        owners = {t.name: (t, "the agent's own tools") for t in self.toolset}
+        for source, tools in zip(self.sources, listed, strict=True):
+            for each in tools:
+                seen, owner = owners.setdefault(each.name, (each, repr(source)))
+                if seen is not each:
+                    raise ToolDefinitionError(
+                        f"two tools are named {each.name!r}: one of {owner} and one of {source!r}. Give the "
+                        "source a prefix (MCPServer(..., prefix=...)), or leave one out (deny=[...])"
+                    )
 
     def _build(self, toolset: Toolset) -> RunTools:
         return RunTools.build(toolset, self._output, self._profile.max_tools, self._profile.name)

@@ -103,12 +103,12 @@ def output_messages(output: Any, finish_reasons: Sequence[str]) -> str:
 
 def request_attributes(request: ModelRequestInfo, *, capture: bool) -> Attributes:
     """A ``chat`` span's attributes before the request is sent: the model and the settings it carries."""
-    run = request.run
+    run, profile = request.run, request.profile or request.run.profile
     attributes: Attributes = {
         OPERATION: "chat",
-        PROVIDER: provider(run.profile),
+        PROVIDER: provider(profile),
         REQUEST_MODEL: request.request["model"],
-        "agentkit.profile": run.profile.name,
+        "agentkit.profile": profile.name,
     }
     if request.sampling:
         attributes[SAMPLING] = True

@@ -11,7 +11,8 @@ v1.41.0 (status Development; the last release before they moved to the semantic-
 repository), in their current form (``gen_ai.provider.name``, ``gen_ai.input.messages``), which is what
 OpenTelemetry backends read today:
 
-- ``invoke_agent {agent.name}`` (INTERNAL), one per run, a child of the span current when the run starts;
+- ``invoke_agent {agent.name}`` (INTERNAL), one per run, a child of the span current when the run starts,
+  and current while the run works between its requests and calls (spans of a tool source's listing);
 - ``chat {model}`` (CLIENT), one per model request, a child of the run span. The client's retries of a
   request (429, 5xx, dropped connections, a stream that broke and was restarted) stay inside the one span,
   as the conventions ask, and each is an ``agentkit.retry`` event (``agentkit.retry.attempt``,
@@ -63,6 +64,7 @@ from ._hooks import (
     observing_retries,
     remove_hook,
 )
+from ._profiles import Profile
 from ._wire import ChatCompletion
 
 __all__ = ["Instrumentation", "instrument", "uninstrument"]
@@ -121,11 +123,18 @@ class Instrumentation(Hook):
         span = self._tracer.start_span(
             f"invoke_agent {run.agent.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
-        traced.context = trace.set_span_in_context(span)
+        context = traced.context = trace.set_span_in_context(span)
         started, error, done = time.perf_counter(), None, False
         try:
             async with closing(events) as items:
-                async for event in items:
+                while True:
+                    # The run's own work (listing a tool source's tools) is under its span; as for a
+                    # request, the span is current while the run works, never across a yield.
+                    with _attached(context):
+                        try:
+                            event = await items.__anext__()
+                        except StopAsyncIteration:
+                            break
                     if isinstance(event, RunDone):
                         done = True
                         if self.capture_content:
@@ -185,19 +194,19 @@ class Instrumentation(Hook):
             raise
         finally:
             if completion is not None:
-                self._completed(span, run, attributes, completion, traced)
+                self._completed(span, request.profile or run.profile, attributes, completion, traced)
             span.end()
             self._measure_duration(started, attributes, (sc.RESPONSE_MODEL,), error)
 
     def _completed(
         self,
         span: Span,
-        run: RunInfo,
+        profile: Profile,
         attributes: sc.Attributes,
         completion: ChatCompletion,
         traced: _RunTrace,
     ) -> None:
-        usage, pricing = completion.usage, run.profile.pricing_for(str(attributes[sc.REQUEST_MODEL]))
+        usage, pricing = completion.usage, profile.pricing_for(str(attributes[sc.REQUEST_MODEL]))
         cost = None
         if pricing is not None and usage is not None:
             cost = pricing.cost(usage, datetime.now(timezone.utc))  # priced when complete, as DeepSeek bills

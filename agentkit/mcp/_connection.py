@@ -5,6 +5,7 @@ The MCP SDK's ``Client`` runs task groups that must be left by the task that ent
 So the client lives in a detached task (``spawn``) that opens it, serves until told to stop, and closes
 it; runs only talk to it. If the connection dies (a stdio server crashes, an HTTP server goes away), the
 task ends on its own and cancels every request still waiting on it, so no caller hangs on a dead server.
+An HTTP server that forgets our session (it restarted) answers 404, which marks the connection dead too.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ import contextvars
 import logging
 import math
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
+import httpx2
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ListenNotSupportedError
 
 from .._errors import AgentkitError
@@ -132,7 +135,10 @@ class Connection:
                     await self._stop.wait()
                     tasks.cancel_scope.cancel()
             if self._scope.cancelled_caught and self.client is None:
-                self.error = TimeoutError(f"no answer within {self._connect_timeout:g} s")
+                self.error = TimeoutError(
+                    f"no answer within {self._connect_timeout:g} s; if it is slow to start, raise its "
+                    "connect_timeout"
+                )
         except Exception as exc:  # the connection failed or died: kept for the messages that follow
             self.error = exc
         finally:
@@ -171,6 +177,25 @@ async def _listen(
         logger.debug("MCP list-change subscription ended: %r", exc)
     if not started:
         task_status.started()
+
+
+@asynccontextmanager
+async def http_transport(
+    url: str, headers: dict[str, str], forgotten: Callable[[], None]
+) -> AsyncIterator[Any]:
+    """Streamable HTTP with ``headers`` on every request (the SDK's own timeouts: 30 s, 5 min to read),
+    calling ``forgotten`` when the server answers 404 to a request of our session."""
+
+    async def check(response: httpx2.Response) -> None:
+        if response.status_code == 404 and "mcp-session-id" in response.request.headers:
+            forgotten()
+
+    timeout = httpx2.Timeout(30.0, read=300.0)
+    hooks = {"response": [check]}
+    async with httpx2.AsyncClient(headers=headers, timeout=timeout, event_hooks=hooks) as http, (
+        streamable_http_client(url, http_client=http)
+    ) as streams:
+        yield streams
 
 
 def _reason(error: BaseException | None) -> str:

@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from mcp import types
+from pydantic import ValidationError
 from pydantic_core import to_json
 
 from .._errors import AgentkitError
@@ -75,3 +76,10 @@ def _size(data: str) -> str:
     except (binascii.Error, ValueError):
         size = len(data)
     return f"{size:,} bytes"
+
+
+def first_error(exc: ValidationError) -> str:
+    """Where and what the first problem of an answer that is not valid MCP is, in one line (pydantic's
+    own message lists every member of every union it tried: pages of text)."""
+    error = exc.errors(include_url=False)[0]
+    return f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"

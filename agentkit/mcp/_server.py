@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,11 +28,11 @@ from types import TracebackType
 from typing import Any, NamedTuple, TextIO
 
 import anyio
-import httpx2
+import httpx
 from mcp import Client, StdioServerParameters, stdio_client, types
 from mcp.client import ClientRequestContext, IncomingMessage, Transport
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+from pydantic import ValidationError
 from typing_extensions import TypedDict, Unpack
 
 from .. import __version__
@@ -41,8 +40,8 @@ from .._context import RunContext
 from .._errors import AgentkitError, ToolDefinitionError, UserError
 from .._perloop import PerLoop
 from .._tool import Tool
-from ._connection import Connection, ConnectionLost, MCPServerError
-from ._results import MCPToolError, result_text
+from ._connection import Connection, ConnectionLost, MCPServerError, http_transport
+from ._results import MCPToolError, first_error, result_text
 from ._sampling import CALLER, Caller, answer
 
 logger = logging.getLogger("agentkit")
@@ -50,6 +49,8 @@ logger = logging.getLogger("agentkit")
 _PREFIX = re.compile(r"[a-zA-Z0-9_-]+")
 _NOT_IN_NAMES = re.compile(r"[^a-zA-Z0-9_-]")
 _MAX_PAGES = 100
+_MAX_NAME = 64
+"""The longest tool name the API accepts (``docs/deepseek-api.md``)."""
 _CLOSED = (ConnectionLost, anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream)
 
 
@@ -57,7 +58,7 @@ class ServerOptions(TypedDict, total=False):
     """The options of ``MCPServer.stdio`` and ``MCPServer.http``."""
 
     name: str
-    """What messages call the server (default: its command line or URL)."""
+    """What messages call the server (default: its command line, or its URL without credentials or query)."""
     prefix: str
     """Put before every tool name, ``prefix_name``: two servers' tools can then never collide."""
     allow: Collection[str]
@@ -71,7 +72,7 @@ class ServerOptions(TypedDict, total=False):
     """Seconds one call may take (default 60; ``None``: the agent's ``tool_timeout``); the model is then
     told it timed out."""
     connect_timeout: float
-    """Seconds to start and connect (default 30)."""
+    """Seconds to start and connect, and to list the tools (default 30)."""
     sampling: bool
     """Answer the server's sampling requests with the calling run's model (default ``False``)."""
     max_restarts: int
@@ -149,8 +150,10 @@ class MCPServer:
         cls, url: str, *, headers: Mapping[str, str] | None = None, **options: Unpack[ServerOptions]
     ) -> MCPServer:
         """A server at ``url`` over streamable HTTP, sent ``headers`` (e.g. ``Authorization``) with
-        every request."""
-        return cls(_HTTP(url, dict(headers or {})), url, **options)
+        every request. Messages name it by its URL without credentials or query (they often hold a
+        token), unless ``name`` is given."""
+        public = httpx.URL(url).copy_with(username=None, password=None, query=None, fragment=None)
+        return cls(_HTTP(url, dict(headers or {})), str(public), **options)
 
     def __repr__(self) -> str:
         return f"<MCPServer {self.name!r}>"
@@ -184,17 +187,17 @@ class MCPServer:
 
     def _client(self, link: _Link) -> Client:
         return Client(
-            self._transport(),
+            self._transport(link),
             cache=None,  # list_tools keeps its own
             sampling_callback=partial(self._sample, link) if self.sampling else None,
             message_handler=self._on_message,
             client_info=types.Implementation(name="agentkit", version=__version__),
         )
 
-    def _transport(self) -> Transport:
+    def _transport(self, link: _Link) -> Transport:
         target = self._target
         if isinstance(target, _HTTP):
-            return _http(target.url, target.headers)
+            return http_transport(target.url, target.headers, partial(self._forgotten, link))
         if target.errlog is None:
             return stdio_client(target.params)
         return stdio_client(target.params, target.errlog)
@@ -234,6 +237,13 @@ class MCPServer:
             link.connection = connection = await self._connect(link)
             return connection
 
+    @staticmethod
+    def _forgotten(link: _Link) -> None:
+        """The HTTP server answered 404 to our session: it has forgotten it (it restarted, or expired it),
+        so the connection is dead and the next call opens a new session (as the spec asks)."""
+        if link.connection is not None:
+            link.connection.lost = True
+
     def _lost(self, link: _Link, connection: Connection, doing: str) -> MCPServerError:
         connection.lost = True
         restart = (
@@ -259,16 +269,28 @@ class MCPServer:
         listed: list[types.Tool] = []
         cursor: str | None = None
         try:
-            for _ in range(_MAX_PAGES):
-                page = await connection.request(partial(_list_page, cursor=cursor))
-                listed.extend(page.tools)
-                cursor = page.next_cursor
-                if cursor is None:
-                    break
+            with anyio.fail_after(self.connect_timeout):  # a run waits for the list before its first request
+                for _ in range(_MAX_PAGES):
+                    page = await connection.request(partial(_list_page, cursor=cursor))
+                    listed.extend(page.tools)
+                    cursor = page.next_cursor
+                    if cursor is None:
+                        break
         except _CLOSED:
             raise self._lost(link, connection, "while listing its tools") from None
         except MCPError as exc:
+            if exc.code == types.CONNECTION_CLOSED or not connection.alive:
+                raise self._lost(link, connection, "while listing its tools") from None
             raise MCPServerError(f"the MCP server {self.name!r} could not list its tools: {exc}") from None
+        except TimeoutError:
+            raise MCPServerError(
+                f"the MCP server {self.name!r} did not list its tools within {self.connect_timeout:g} s; "
+                "if it is slow to start, raise its connect_timeout"
+            ) from None
+        except ValidationError as exc:
+            raise MCPServerError(
+                f"the MCP server {self.name!r} sent a tool list that is not valid MCP: {first_error(exc)}"
+            ) from None
         tools = self._offer(listed)
         if self._tools is None or [t.schema for t in tools] != [t.schema for t in self._tools]:
             self._tools = tools
@@ -285,6 +307,13 @@ class MCPServer:
             name = _NOT_IN_NAMES.sub("_", f"{self.prefix}_{spec.name}" if self.prefix else spec.name)
             if name in offered:
                 self.refused[spec.name] = f"another tool of the server is also named {name!r} for the model"
+                continue
+            if not 0 < len(name) <= _MAX_NAME:
+                shorter = "; a shorter prefix may fit it" if self.prefix else ""
+                self.refused[spec.name] = (
+                    f"its name for the model has {len(name)} characters, and the API accepts 1 to "
+                    f"{_MAX_NAME}{shorter}"
+                )
                 continue
             try:
                 offered[name] = Tool.from_schema(
@@ -314,9 +343,15 @@ class MCPServer:
         except _CLOSED:
             raise self._lost(link, connection, "during the call") from None
         except MCPError as exc:
-            if exc.code == types.CONNECTION_CLOSED:
+            if exc.code == types.CONNECTION_CLOSED or not connection.alive:
                 raise self._lost(link, connection, "during the call") from None
             raise MCPToolError(f"the server refused the call: {exc}") from None
+        except ValidationError as exc:
+            count = exc.error_count()
+            raise MCPToolError(
+                f"the server's answer is not valid MCP ({count} error{'s' * (count > 1)}, the first: "
+                f"{first_error(exc)})"
+            ) from None
         finally:
             CALLER.reset(token)
             if caller is not None:
@@ -359,13 +394,3 @@ async def _list_page(client: Client, *, cursor: str | None) -> types.ListToolsRe
 
 async def _call_tool(client: Client, *, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
     return await client.call_tool(name, arguments)
-
-
-@asynccontextmanager
-async def _http(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
-    """Streamable HTTP with ``headers`` on every request (the SDK's own timeouts: 30 s, 5 min to read)."""
-    timeout = httpx2.Timeout(30.0, read=300.0)
-    async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http, streamable_http_client(
-        url, http_client=http
-    ) as streams:
-        yield streams

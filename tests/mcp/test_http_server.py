@@ -304,8 +304,18 @@ async def test_two_servers_collide_without_a_prefix(
         """A local add."""
         return a + b
 
-    with pytest.raises(ToolDefinitionError, match="two different tools named 'add'"):
+    with pytest.raises(ToolDefinitionError) as local:
         await make_agent(tools=[add, MCPServer.http(url, allow=["add"])]).run("1+1")
+    one, two = MCPServer.http(url, allow=["add"], name="one"), MCPServer.http(url, name="two")
+    with pytest.raises(ToolDefinitionError) as servers:
+        await make_agent(tools=[one, two]).run("1+1")
+    fix = "Give the source a prefix (MCPServer(..., prefix=...)), or leave one out (deny=[...])"
+    assert str(local.value) == (
+        f"two tools are named 'add': one of the agent's own tools and one of <MCPServer '{url}'>. {fix}"
+    )
+    assert str(servers.value) == (
+        f"two tools are named 'add': one of <MCPServer 'one'> and one of <MCPServer 'two'>. {fix}"
+    )
     sim.script(Reply(tool_calls=[("remote_add", {"a": 1, "b": 1})]), Reply(content="2"))
     result = await make_agent(tools=[add, MCPServer.http(url, allow=["add"], prefix="remote")]).run("1+1")
     assert tool_messages(result.messages) == ["2"]
@@ -380,11 +390,53 @@ async def test_a_server_that_goes_away_and_comes_back(
     assert second.output == "Done."
 
 
+@pytest.fixture
+def two_legacy_apps() -> tuple[Any, Any]:
+    """Two lives of a handshake-era server (built outside the test's event loop, as uvicorn runs them)."""
+    return build(legacy=True).streamable_http_app(), build(legacy=True).streamable_http_app()
+
+
+async def test_a_server_restarted_between_runs_is_reconnected(
+    two_legacy_apps: tuple[Any, Any], make_agent: AgentFactory, sim: Simulator
+) -> None:
+    """A handshake-era server that restarts forgets its sessions and answers 404 to ours (the spec's
+    way of saying: start a new session). Like a dropped connection, the call fails and the next one
+    reconnects; the session must not stay dead until the agent is closed."""
+    port = free_port()
+    server = MCPServer.http(f"http://127.0.0.1:{port}/mcp", name="restarted", allow=["add"])
+    agent = make_agent(tools=[server])
+    for _ in range(3):
+        sim.script(Reply(tool_calls=[("add", {"a": 1, "b": 2})]), Reply(content="Done."))
+    answers: list[str] = []
+    with contextlib.ExitStack() as lives:
+        lives.enter_context(serve_asgi(two_legacy_apps[0], port=port))
+        async with agent:
+            answers += tool_messages((await agent.run("Add.")).messages)
+            lives.close()
+            with serve_asgi(two_legacy_apps[1], port=port):  # the same server, restarted
+                answers += tool_messages((await agent.run("Add again.")).messages)
+                answers += tool_messages((await agent.run("And again.")).messages)
+    assert answers == [
+        "3",
+        "Error: 'add' raised MCPServerError: the MCP server 'restarted' closed the connection during the "
+        "call (it crashed, exited or went away); it will be started again for the next call",
+        "3",
+    ]
+
+
 async def test_a_server_that_is_not_there(make_agent: AgentFactory, sim: Simulator) -> None:
     server = MCPServer.http(f"http://127.0.0.1:{free_port()}/mcp", name="absent")
     with pytest.raises(MCPServerError, match="could not connect to the MCP server 'absent': ConnectError"):
         await make_agent(tools=[server]).run("Hello")
     assert sim.requests == []
+
+
+async def test_a_token_in_the_url_stays_out_of_messages(make_agent: AgentFactory, sim: Simulator) -> None:
+    server = MCPServer.http(f"http://user:s3cret@127.0.0.1:{free_port()}/mcp?token=t0ken")
+    with pytest.raises(MCPServerError) as caught:
+        await make_agent(tools=[server]).run("Hello")
+    assert str(caught.value).startswith(f"could not connect to the MCP server '{server.name}': ConnectError")
+    assert server.name.startswith("http://127.0.0.1:") and server.name.endswith("/mcp")
 
 
 async def test_hooks_see_mcp_calls(url: str, make_agent: AgentFactory, sim: Simulator) -> None:

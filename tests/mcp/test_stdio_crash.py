@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
+from agentkit import tool
 from agentkit.mcp import MCPServer, MCPServerError
 from agentkit.sim import Reply, Simulator
 
@@ -124,7 +125,8 @@ async def test_a_server_that_cannot_start_is_a_clear_error(make_agent: AgentFact
     silent = MCPServer.stdio(
         PYTHON, ["-c", "import time; time.sleep(60)"], name="silent", connect_timeout=0.5
     )
-    with pytest.raises(MCPServerError, match=r"'silent': TimeoutError: no answer within 0\.5 s"):
+    slow = r"'silent': TimeoutError: no answer within 0\.5 s; if it is slow to start, raise its connect_"
+    with pytest.raises(MCPServerError, match=slow + "timeout$"):
         await make_agent(tools=[silent]).run("Hello")
     assert sim.requests == []
 
@@ -157,3 +159,42 @@ def _running(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:  # a zombie waiting to be reaped is gone too
         return stat.read().split()[2] != "Z"
+
+
+async def test_a_run_started_inside_async_with_agent_keeps_its_servers_until_it_ends(
+    make_agent: AgentFactory, sim: Simulator
+) -> None:
+    """A run started while the agent is entered (a request a web app is still serving when its lifespan
+    ends) holds the servers too: leaving ``async with agent`` closes them only once that run is done."""
+    left = anyio.Event()
+
+    @tool
+    async def wait_for_the_agent_to_be_left() -> str:
+        """Waits until the test has left ``async with agent``."""
+        await left.wait()
+        return "left"
+
+    server = MCPServer.stdio(PYTHON, [CRASHY], name="crashy")
+    agent = make_agent(tools=[server, wait_for_the_agent_to_be_left])
+    sim.script(
+        Reply(tool_calls=[("wait_for_the_agent_to_be_left", {})]),
+        Reply(tool_calls=[("pid", {})]),
+        Reply(content="Done."),
+    )
+    results: list[Any] = []
+
+    async def run() -> None:
+        results.append(await agent.run("Wait, then tell me your process id."))
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tasks:
+            async with agent:
+                tasks.start_soon(run)
+                while not sim.requests:  # the run has listed the tools and asked the model
+                    await anyio.sleep(0.01)
+            left.set()
+        (result,) = results
+        answers = tool_messages(result.messages)
+        assert answers[0] == "left" and answers[1].isdigit(), answers
+        while _running(int(answers[1])):  # closed by the run, the last one out
+            await anyio.sleep(0.05)

@@ -74,6 +74,34 @@ async def test_a_run_is_a_child_of_the_current_span_and_tool_code_of_its_call(
     ]
 
 
+@pytest.mark.anyio
+@pytest.mark.usefixtures("instrumented")
+async def test_the_runs_own_work_is_under_its_span(
+    make_agent: AgentFactory, sim: Simulator, exporter: InMemorySpanExporter, tracer_provider: TracerProvider
+) -> None:
+    """What a run does besides its requests and calls (listing an MCP server's tools: the SDK traces each
+    MCP request) belongs to the run's trace, not next to it."""
+    tracer = tracer_provider.get_tracer("my-tool-source")
+
+    class Listed:
+        async def __aenter__(self) -> Listed:
+            return self
+
+        async def __aexit__(self, *exc_info: object) -> None:
+            return None
+
+        async def list_tools(self) -> list[Any]:
+            with tracer.start_as_current_span("tools/list"):
+                return []
+
+    sim.script(Reply(content="Hi."))
+    with tracer.start_as_current_span("handle request"):
+        await make_agent(tools=[Listed()]).run("Hello")
+    assert names(exporter.get_finished_spans()) == [
+        ("handle request", [("invoke_agent agent", [("tools/list", []), (f"chat {MODEL}", [])])])
+    ]
+
+
 class TracedTransport(httpx.AsyncBaseTransport):
     """What HTTP client instrumentation (opentelemetry-instrumentation-httpx) does: a span per request."""
 

@@ -68,7 +68,14 @@ def database_url(given: str | None) -> str:
     if url:
         return url
     path = DEFAULT_DATABASE.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"cannot make {path.parent} for the default database ({exc.strerror or exc}): give a "
+            "database (--database or database_url: sqlite:///PATH or postgresql://...), or set "
+            "DBOS_SYSTEM_DATABASE_URL"
+        ) from exc
     return f"sqlite:///{path}"
 
 

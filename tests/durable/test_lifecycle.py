@@ -59,3 +59,18 @@ def test_a_database_that_cannot_be_used_is_named_and_a_corrected_one_works_in_th
         )
     assert "Traceback" not in capfd.readouterr().err  # nor DBOS's own log of the failed launch
     assert DurableAgent(agent, name="misplaced", database_url=db).run_sync("Hi").output
+
+
+def test_a_home_where_the_default_database_cannot_go_says_how_to_give_one(
+    sim: Simulator, sim_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path / "a-file" / "home"))
+    monkeypatch.delenv("DBOS_SYSTEM_DATABASE_URL", raising=False)
+    with pytest.raises(UserError) as caught:
+        DurableAgent(Agent(api_key=SIM_API_KEY, base_url=sim_url), name="homeless").run_sync("Hi")
+    assert str(caught.value) == (
+        f"cannot make {tmp_path / 'a-file' / 'home' / '.agentkit'} for the default database (Not a "
+        "directory): give a database (--database or database_url: sqlite:///PATH or postgresql://...), "
+        "or set DBOS_SYSTEM_DATABASE_URL"
+    )

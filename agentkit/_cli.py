@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._cli_streams import reader_gone
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -227,7 +229,7 @@ def approver(args: argparse.Namespace, console: Console, pause: Callable[[], Non
         shown = visible(json.dumps(arguments, ensure_ascii=False))
         if args.yes:
             return True
-        if not sys.stdin.isatty():
+        if not (sys.stdin and sys.stdin.isatty()):  # None: stdin closed (<&-)
             console.print(f"refused {name}({shown}): it needs approval; run again with --yes to allow it",
                           style="yellow", markup=False)
             return False
@@ -391,6 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return reader_gone()
     except Exception as exc:
         if args.debug:
             print(_redact(traceback.format_exc()), file=sys.stderr, end="")

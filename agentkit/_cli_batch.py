@@ -20,6 +20,15 @@ from collections.abc import Callable, Sequence
 from ._cli import CLIError, _api, _console, _notice_to, approver, load_tools, make_agent
 
 Add = Callable[..., argparse.ArgumentParser]
+MOST = 1_000_000
+
+
+def count(text: str) -> int:
+    """``--concurrency`` and ``--per-minute``: 0 or less runs nothing, and DBOS stores them as integers."""
+    number = int(text)
+    if not 1 <= number <= MOST:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MOST:,}, got {text}")
+    return number
 
 
 def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> None:
@@ -32,9 +41,9 @@ def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> N
                             "number)")
     batch.add_argument("--output", "-o", metavar="ANSWERS.jsonl",
                        help='where each answer goes as it finishes: {"id", "output" or "error", "usage"}')
-    batch.add_argument("--concurrency", type=int,
+    batch.add_argument("--concurrency", type=count,
                        help="runs at once per worker (default 16); a --worker takes the latest batch's")
-    batch.add_argument("--per-minute", type=int, metavar="N",
+    batch.add_argument("--per-minute", type=count, metavar="N",
                        help="start at most N runs a minute, all workers together (a run makes one request "
                             "per tool round: set N to your requests-per-minute limit divided by that)")
     batch.add_argument("--database", metavar="URL",
@@ -49,10 +58,12 @@ def add_batch_command(add: Add, parents: Sequence[argparse.ArgumentParser]) -> N
                             "(default $DBOS__VMID, else 'local')")
 
 
-def queue_name(args: argparse.Namespace) -> str:
+def queue_name(args: argparse.Namespace, simulated: bool) -> str:
     """The durable agent's name: the agent options' digest, so that a worker started with other options
-    takes no prompt of this batch."""
+    takes no prompt of this batch, and runs answered by the simulator (no key set) are not taken for the
+    API's answers when the same batch runs again with a key."""
     spec = json.dumps([args.model, args.tools or "", args.instructions or "", args.yes])
+    spec += " simulated" * simulated
     return f"cli-{hashlib.sha256(spec.encode()).hexdigest()[:10]}"
 
 
@@ -71,7 +82,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
     tools = load_tools(args.tools)
     with _api(args, _notice_to(err)) as api:
         agent = make_agent(args, api, tools, approver(args, err))
-        durable = DurableAgent(agent, name=queue_name(args), database_url=args.database)
+        durable = DurableAgent(agent, name=queue_name(args, api.simulated), database_url=args.database)
         if args.worker:
             err.print(f"worker {args.worker_id or 'local'}: answering queue {durable.queue} until Ctrl-C",
                       markup=False)

@@ -10,10 +10,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cli import API, _api, _notice_to, _one_line, approver, load_tools, make_agent, usage_line, visible
+from ._cli import (
+    API,
+    CLIError,
+    _api,
+    _notice_to,
+    _one_line,
+    approver,
+    load_tools,
+    make_agent,
+    usage_line,
+    visible,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -126,6 +138,9 @@ async def _turn(args: argparse.Namespace, api: API, tools: list[Any], prompt: st
 def run_chat(args: argparse.Namespace, console: Console) -> int:
     import anyio
 
+    if sys.stdin is None:
+        raise CLIError("agentkit chat reads your messages from stdin, which is closed: run it in a terminal, "
+                       "or pipe them in (echo 'hello' | agentkit chat)")
     tools = load_tools(args.tools)
     session = _session(args)
     history: list[dict[str, Any]] = anyio.run(session.load) if session else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import nullcontext
@@ -107,6 +108,7 @@ class DurableAgent(Generic[DepsT, OutputT]):
             options["settings"] = settings
         if usage_limits is not None:
             options["usage_limits"] = usage_limits
+        _check_pickles(options)
         if not _engine.on_asyncio():  # DBOS runs on asyncio: trio callers use the background loop
             start = partial(self._run, prompt, options, workflow_id)
             return await anyio.to_thread.run_sync(SYNC_LOOP.run, start, abandon_on_cancel=True)
@@ -157,6 +159,8 @@ class DurableAgent(Generic[DepsT, OutputT]):
         self, prompt: str | None, options: RunOptions, workflow_id: str | None
     ) -> RunResult[OutputT]:
         await self.launch()
+        if workflow_id is not None:
+            await _check_same_prompt(workflow_id, prompt)
         handle: WorkflowHandleAsync[RunResult[OutputT]]
         token = direct.set(True)  # the run's task inherits it: it does not wait for the batch's gate
         try:
@@ -168,3 +172,27 @@ class DurableAgent(Generic[DepsT, OutputT]):
         # another worker is watched in the database; DBOS's default look once a second is slow for that.
         return await handle.get_result(polling_interval_sec=RESULT_POLL)
 
+
+async def _check_same_prompt(workflow_id: str, prompt: str | None) -> None:
+    """A run's id answers its own prompt only: reused for another prompt (the next question of ticket
+    42 as ``"ticket-42"``), it would return the first run's answer as if it were the new one's."""
+    found = await DBOS.list_workflows_async(workflow_ids=[workflow_id], load_output=False)
+    recorded = found[0].input if found else None
+    if recorded is not None and recorded["args"][:1] != (prompt,):
+        raise UserError(
+            f"workflow_id {workflow_id!r} is a run of another prompt, and that id returns its recorded "
+            "result: give each run its own id (e.g. with a counter: 'ticket-42/2')"
+        )
+
+
+def _check_pickles(options: RunOptions) -> None:
+    """Refuse options that DBOS cannot store with the run, naming them (DBOS's own failure is a bare
+    pickling error after a log line printing the options)."""
+    for name, value in options.items():
+        try:
+            pickle.dumps(value)
+        except Exception as exc:
+            raise UserError(
+                f"{name} of a durable run must pickle, as it is stored with the run ({exc}): pass plain data "
+                "and make what cannot be stored (a client, a connection, a lock) in the tools or globally"
+            ) from exc

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -106,7 +107,7 @@ def read_prompts(source: str | Path | Iterable[dict[str, Any] | str]) -> list[Pr
 
 def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = _text(path.read_bytes(), path.name).splitlines()
     except OSError as exc:
         raise UserError(f"cannot read the prompts file {path}: {exc.strerror or exc}") from exc
     for number, line in enumerate(lines, 1):
@@ -115,6 +116,16 @@ def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(line)
             except ValueError as exc:
                 raise UserError(f"{path.name} line {number} is not JSON ({exc}): fix that line") from None
+
+
+def _text(data: bytes, name: str) -> str:
+    """UTF-8, with or without the byte order mark some Windows editors write."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(f"{name} line {line} is not UTF-8 (byte {data[exc.start]:#04x}): save the file as "
+                        "UTF-8") from None
 
 
 class AnswerFile:
@@ -127,20 +138,37 @@ class AnswerFile:
         self.cost = 0.0
         self._file: TextIO | None = None
 
-    def load(self) -> None:
-        """Read what an earlier run wrote; a last line cut by a kill is dropped (its prompt is redone)."""
-        if not self.path.exists():
-            return
+    @contextmanager
+    def opened(self) -> Iterator[None]:
+        """Read what an earlier run wrote, then append: with the file locked, so that the same batch
+        started twice at once is refused instead of writing every answer twice."""
+        if self.path.exists() and not self.path.is_file():
+            raise UserError(
+                f"the output {self.path} is not a regular file: a batch reads its answers back to carry on "
+                "where it stopped, so write them to a file (and follow it with tail -f)"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as self._file:
+            _lock(self._file, self.path)
+            self._load()
+            yield
+        self._file = None
+
+    def _load(self) -> None:
+        """A last line cut by a kill is dropped (its prompt is redone)."""
         data = self.path.read_bytes()
         if data and not data.endswith(b"\n"):
             data = data[: data.rfind(b"\n") + 1]
             with self.path.open("r+b") as file:
                 file.truncate(len(data))
-        for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
+        for number, line in enumerate(_text(data, self.path.name).splitlines(), 1):
+            if not line.strip():  # an editor's
+                continue
             try:
                 answer = json.loads(line)
                 key = str(answer["id"])
-            except (ValueError, KeyError, TypeError):
+                self.cost += float((answer.get("usage") or {}).get("cost") or 0.0)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 raise UserError(
                     f"{self.path.name} line {number} is not an answer line written by a batch: "
                     "fix it, or write the answers to another file"
@@ -149,20 +177,27 @@ class AnswerFile:
                 self.answered.add(key)
             else:
                 self.failures[key] += 1
-            self.cost += float((answer.get("usage") or {}).get("cost") or 0.0)
-
-    @contextmanager
-    def appending(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as self._file:
-            yield
-        self._file = None
 
     def append(self, line: dict[str, Any]) -> None:
         """One answer, on disk when this returns (a later kill cannot take it back)."""
         assert self._file is not None
         self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._file.flush()
+
+
+def _lock(file: TextIO, path: Path) -> None:
+    """Hold an exclusive lock on the open output until it is closed (POSIX; Windows goes without)."""
+    if sys.platform == "win32":
+        return
+    import fcntl
+
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UserError(
+            f"{path} is being written by another batch (the same command, still running?): wait for it to "
+            "finish, or help it with agentkit batch --worker"
+        ) from None
 
 
 async def run_batch(
@@ -189,8 +224,19 @@ async def run_batch(
     started = time.monotonic()
     items = read_prompts(prompts)
     answers = AnswerFile(output)
-    answers.load()
-    prefix = f"{durable.queue}/{batch or answers.path.stem}/"
+    with answers.opened():
+        counts = await _answer(durable, items, answers, concurrency, per_minute, batch or answers.path.stem,
+                               progress, worker_id)
+    return BatchReport(counts.total, counts.earlier, counts.done, counts.failed, counts.cost,
+                       time.monotonic() - started, answers.path)
+
+
+async def _answer(
+    durable: DurableAgent[Any, Any], items: list[Prompt], answers: AnswerFile, concurrency: int,
+    per_minute: int | None, batch: str, progress: bool, worker_id: str | None,
+) -> Counts:
+    """Queue the prompts not answered in ``answers`` and write their answers there as they finish."""
+    prefix = f"{durable.queue}/{batch}/"
     todo = {
         _workflow_id(prefix, item, answers.failures[str(item.id)]): item
         for item in items
@@ -205,15 +251,13 @@ async def run_batch(
     counts = Counts(total=len(items), earlier=len(items) - len(todo), cost=answers.cost)
     shown = progress_for(f"batch {answers.path.name}", counts, progress)
     try:
-        with answers.appending():
-            async with anyio.create_task_group() as group:
-                group.start_soon(_enqueue, durable, queue, todo)
-                await _collect(todo, answers, counts, shown)
+        async with anyio.create_task_group() as group:
+            group.start_soon(_enqueue, durable, queue, todo)
+            await _collect(todo, answers, counts, shown)
     finally:
         if shown is not None:
             shown.close(counts)
-    return BatchReport(counts.total, counts.earlier, counts.done, counts.failed, counts.cost,
-                       time.monotonic() - started, answers.path)
+    return counts
 
 
 def _workflow_id(prefix: str, item: Prompt, attempt: int) -> str:

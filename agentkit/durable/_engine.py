@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -29,6 +30,7 @@ from typing import Any
 import dbos._dbos as _dbos_module  # the one private name used: whether the program made its own DBOS
 from dbos import DBOS, DBOSClient, DBOSConfig
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from .. import __version__
 from .._errors import UserError
@@ -46,13 +48,34 @@ _ours: str | None = None
 _clients: dict[str, DBOSClient] = {}
 
 
+class _QuietRunFailures(logging.Filter):
+    """Drops DBOS's traceback of a failed run: its caller has the error (``DurableAgent.run`` raises it, a
+    batch writes it in its answers), and a batch of failing prompts would print a page of it per prompt.
+    That includes runs cut short by the process exiting: they resume at the next start. The same for a
+    failed launch, which ``launch`` raises as a ``UserError``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_QUIETED)
+
+
+_QUIETED = ("Exception encountered in asynchronous workflow", "DBOS failed to launch")
+_QUIET = _QuietRunFailures()
+
+
 def database_url(given: str | None) -> str:
     """``given``, else ``$DBOS_SYSTEM_DATABASE_URL``, else the local SQLite file (its folder made)."""
     url = given or os.environ.get("DBOS_SYSTEM_DATABASE_URL")
     if url:
         return url
     path = DEFAULT_DATABASE.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"cannot make {path.parent} for the default database ({exc.strerror or exc}): give a "
+            "database (--database or database_url: sqlite:///PATH or postgresql://...), or set "
+            "DBOS_SYSTEM_DATABASE_URL"
+        ) from exc
     return f"sqlite:///{path}"
 
 
@@ -84,22 +107,14 @@ def launch(given_url: str | None, executor_id: str | None = None) -> None:
         instance = _instance()
         if instance is None:
             url = database_url(given_url)
-            config: DBOSConfig = {
-                "name": APPLICATION,
-                "system_database_url": url,
-                "application_version": f"agentkit-{__version__}",
-                "log_level": "WARNING",
-            }
-            if url.startswith("sqlite"):
-                # One connection: the process's writers wait in turn, not in SQLite's busy handler; a
-                # file connection never goes stale, so it is not pinged before each use.
-                config["db_engine_kwargs"] = {
-                    "creator": _sqlite_connector(url), "pool_size": 1, "pool_pre_ping": False,
-                }
-            if executor_id:
-                config["executor_id"] = executor_id
-            DBOS(config=config)
-            DBOS.listen_queues(_queues)
+            logging.getLogger("dbos").addFilter(_QUIET)  # a no-op when it has it
+            try:
+                DBOS(config=_config(url, executor_id))
+                DBOS.listen_queues(_queues)
+                DBOS.launch()
+            except SQLAlchemyError as exc:
+                DBOS.destroy()  # so that the corrected URL can be tried in this process
+                raise _unusable(url, exc) from None
             _ours = url
         elif given_url is not None and (_ours is None or given_url != _ours):
             where = "by this program" if _ours is None else f"on {_redacted(_ours)}"
@@ -109,6 +124,24 @@ def launch(given_url: str | None, executor_id: str | None = None) -> None:
             )
         if not launched():
             DBOS.launch()
+
+
+def _config(url: str, executor_id: str | None) -> DBOSConfig:
+    config: DBOSConfig = {
+        "name": APPLICATION,
+        "system_database_url": url,
+        "application_version": f"agentkit-{__version__}",
+        "log_level": "WARNING",
+    }
+    if url.startswith("sqlite"):
+        # One connection: the process's writers wait in turn, not in SQLite's busy handler; a file
+        # connection never goes stale, so it is not pinged before each use.
+        config["db_engine_kwargs"] = {
+            "creator": _sqlite_connector(url), "pool_size": 1, "pool_pre_ping": False,
+        }
+    if executor_id:
+        config["executor_id"] = executor_id
+    return config
 
 
 def shutdown() -> None:
@@ -157,6 +190,16 @@ def _sqlite_connector(url: str) -> Callable[[], Any]:
         return connection
 
     return connect
+
+
+def _unusable(url: str, exc: SQLAlchemyError) -> UserError:
+    try:
+        where = f"the database {_redacted(url)}"
+    except ArgumentError:
+        where = "the database URL"
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return UserError(f"cannot use {where}: {reason} (give sqlite:///PATH or postgresql://USER@HOST/NAME, "
+                     "and check that the database can be reached)")
 
 
 def _redacted(url: str) -> str:

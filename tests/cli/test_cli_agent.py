@@ -284,3 +284,19 @@ def test_chat_shows_model_written_calls_and_results_with_such_characters_escaped
     assert len(lines) == 4, ran.out  # two calls, two results
     assert all(line.isprintable() for line in lines), lines
     assert "notes.txt\\u202e" in lines[0] and "read me \\u202eti daer" in lines[3]
+
+
+def test_a_closed_stdin_refuses_tools_needing_approval_and_chat_says_what_to_do(
+    cli: Cli, scripted: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", None)  # what Python makes of `agentkit run ... <&-`
+    scripted.script(Reply(tool_calls=[WRITE]), Reply(content="ok"))
+    ran = cli("run", "write", "--tools", "files", "--json")
+    assert ran.code == 0, ran.err
+    assert not (tmp_path / "out.txt").exists()
+    assert "run again with --yes" in ran.err  # was the tool failing with an AttributeError on stdin
+    assert cli("chat").err == (
+        "error: agentkit chat reads your messages from stdin, which is closed: run it in a terminal, or pipe "
+        "them in (echo 'hello' | agentkit chat)\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -234,3 +235,16 @@ def test_the_simulators_public_key_masks_nothing_and_json_output_stays_json(
     assert json.loads(cli("models").out) == answer  # a payload is printed as it is, valid JSON
     monkeypatch.setattr(_cli, "_cmd_models", lambda args: _cli._print_json({"echo": secret}) or 0)
     assert json.loads(cli("models").out) == {"echo": "<api key>"}
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly() -> None:
+    """``agentkit models --json | head -1``: no 'error: [Errno 32] Broken pipe (check the path...)'."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEEPSEEK_")}
+    proc = subprocess.Popen([sys.executable, "-m", "agentkit", "models", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    proc.stdout.close()  # before the command writes anything: its write fails with EPIPE
+    _, err = proc.communicate(timeout=60)
+    assert len(err.splitlines()) == 1  # the simulator notice, nothing after it
+    assert err.startswith("no DEEPSEEK_API_KEY set: using the bundled simulator")
+    assert proc.returncode == 141

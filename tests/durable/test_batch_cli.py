@@ -130,3 +130,51 @@ async def test_a_worker_takes_more_than_its_concurrency_from_the_queue_and_runs_
     assert (await queue.get_worker_concurrency_async(), await queue.get_limiter_async()) == (
         9, {"limit": 600, "period": 60.0}
     )
+
+
+def test_failed_prompts_are_told_in_the_answers_and_one_summary_not_a_traceback_each(
+    sim: Simulator, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    sim.inject("402", times=None)
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 3)
+    ran = subprocess.run([sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
+                          "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"],
+                         env=child_env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 1
+    assert [line["error"].split(":")[0] for line in answers(output)] == ["InsufficientBalanceError"] * 3
+    lines = ran.stderr.splitlines()  # no DBOS traceback per failed run: the answers file has the errors
+    assert all(line.startswith("batch answers.jsonl: ") for line in lines[:-2]), ran.stderr
+    assert lines[-2].startswith("answered 0/3 (3 failed, 0 earlier)")
+    assert lines[-1] == "run the same command again to retry the failed prompts"
+
+
+@pytest.mark.parametrize("option", ["--concurrency", "--per-minute"])
+@pytest.mark.parametrize("value", ["0", "-3", "99999999999999999999"])
+def test_a_concurrency_or_rate_that_cannot_work_is_a_usage_error(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:  # --concurrency 0 ran 16 at once; a huge one overflowed SQLite
+        _cli.main(["batch", "prompts.jsonl", "-o", "answers.jsonl", option, value])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"agentkit batch: error: argument {option}: must be from 1 to 1,000,000, got {value}"
+    )
+
+
+def test_answers_the_simulator_gave_without_a_key_are_not_taken_for_the_apis_with_one(
+    sim: Simulator, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
+    write_prompts(prompts, 3)
+    command = [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
+               "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"]
+    no_key = {k: v for k, v in child_env.items() if not k.startswith("DEEPSEEK_")}
+    simulated = subprocess.run(command, env=no_key, capture_output=True, text=True, timeout=120)
+    assert simulated.returncode == 0, simulated.stderr
+    assert simulated.stderr.startswith("no DEEPSEEK_API_KEY set: using the bundled simulator")
+    output.unlink()  # start again, with the key
+    real = subprocess.run(command, env=child_env, capture_output=True, text=True, timeout=120)
+    assert real.returncode == 0, real.stderr
+    assert len(sim.requests) == 3  # asked again, not the simulator's recorded answers
+    assert "answered 3/3 (0 failed, 0 earlier)" in real.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +284,65 @@ async def test_a_dbos_configured_by_the_program_is_used_as_it_is(
 def test_import_agentkit_imports_no_dbos() -> None:
     code = "import agentkit, sys; agentkit.Agent; agentkit.tool; assert 'dbos' not in sys.modules, 'dbos'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+async def test_options_that_cannot_be_stored_with_the_run_are_named_before_it_starts(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    import threading
+
+    durable = DurableAgent(make_agent(sim_url), name="stored", database_url=db)
+    with pytest.raises(UserError) as caught:
+        await durable.run("Hello.", workflow_id="unstored", deps={"lock": threading.Lock()})
+    assert str(caught.value) == (
+        "deps of a durable run must pickle, as it is stored with the run (cannot pickle '_thread.lock' "
+        "object): pass plain data and make what cannot be stored (a client, a connection, a lock) in the "
+        "tools or globally"
+    )
+    assert sim.requests == []
+    assert (await durable.run("Hello.", workflow_id="stored", deps={"n": 1})).output
+
+
+async def test_a_run_id_reused_for_another_prompt_is_refused_rather_than_answered_with_the_first(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    durable = DurableAgent(make_agent(sim_url), name="tickets", database_url=db)
+    first = await durable.run("Where is order A1?", workflow_id="ticket-42")
+    with pytest.raises(UserError) as caught:
+        await durable.run("And order B7?", workflow_id="ticket-42")
+    assert str(caught.value) == (
+        "workflow_id 'ticket-42' is a run of another prompt, and that id returns its recorded result: give "
+        "each run its own id (e.g. with a counter: 'ticket-42/2')"
+    )
+    assert (await durable.run("Where is order A1?", workflow_id="ticket-42")).output == first.output
+    assert "B7" in (await durable.run("And order B7?", workflow_id="ticket-42/2")).output
+    assert len(sim.requests) == 2
+
+
+async def test_a_decision_nothing_will_read_is_refused_rather_than_lost(
+    sim: Simulator, sim_url: str, db: str
+) -> None:
+    @tool(requires_approval=True)
+    def refund(order: str) -> str:
+        """Refund an order."""
+        return "refunded"
+
+    sim.script(Reply(tool_calls=[("refund", {"order": "A1"})]), Reply(content="Refunded A1."))
+    durable = DurableAgent(make_agent(sim_url, refund), name="decided", database_url=db)
+    await durable.launch()
+    async with anyio.create_task_group() as group:
+        group.start_soon(partial(durable.run, "Refund order A1.", workflow_id="refund-3"))
+        waiting = await pending_approvals("refund-3", timeout=30)
+        with pytest.raises(UserError) as wrong_call:
+            await send_approval("refund-3", "call_typo", True)
+        assert str(wrong_call.value) == (
+            f"call 'call_typo' of run 'refund-3' waits for no decision: the calls waiting are "
+            f"{waiting[0].tool_call_id!r} (see pending_approvals)"
+        )
+        await send_approval("refund-3", waiting[0].tool_call_id, True)
+    with pytest.raises(UserError) as finished:
+        await send_approval("refund-3", waiting[0].tool_call_id, True)
+    assert str(finished.value) == "run 'refund-3' has finished (SUCCESS): no call of it waits for a decision"
+    with pytest.raises(UserError) as unknown:
+        await send_approval("refund-33", waiting[0].tool_call_id, True)
+    assert str(unknown.value) == "no durable run has the id 'refund-33': check it (and the database_url)"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from agentkit import Agent
+from pathlib import Path
+
+import pytest
+
+from agentkit import Agent, UserError
 from agentkit.durable import DurableAgent, shutdown
 from agentkit.sim import SIM_API_KEY, Reply, Simulator
 
@@ -32,3 +36,41 @@ def test_errors_pickle_as_they_are_since_dbos_records_them_so() -> None:
     turns = pickle.loads(pickle.dumps(MaxTurnsExceeded("too many", messages=[{"role": "user"}],
                                                        usage=RunUsage(requests=3))))
     assert (str(turns), turns.messages, turns.usage.requests) == ("too many", [{"role": "user"}], 3)
+
+
+def test_a_database_that_cannot_be_used_is_named_and_a_corrected_one_works_in_the_same_process(
+    sim: Simulator, sim_url: str, db: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    agent = Agent(api_key=SIM_API_KEY, base_url=sim_url)
+    (tmp_path / "notes.txt").write_text("not a database")
+    for url, error in [
+        ("sqlite-file", "cannot use the database URL: Could not parse SQLAlchemy URL from given URL string"),
+        (f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite'}",
+         f"cannot use the database sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite'}: unable to open "
+         "database file"),
+        (f"sqlite:///{tmp_path / 'notes.txt'}",
+         f"cannot use the database sqlite:///{tmp_path / 'notes.txt'}: file is not a database"),
+    ]:
+        with pytest.raises(UserError) as caught:
+            DurableAgent(agent, name="misplaced", database_url=url).run_sync("Hi")
+        assert str(caught.value) == (
+            f"{error} (give sqlite:///PATH or postgresql://USER@HOST/NAME, and check that the database can "
+            "be reached)"
+        )
+    assert "Traceback" not in capfd.readouterr().err  # nor DBOS's own log of the failed launch
+    assert DurableAgent(agent, name="misplaced", database_url=db).run_sync("Hi").output
+
+
+def test_a_home_where_the_default_database_cannot_go_says_how_to_give_one(
+    sim: Simulator, sim_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path / "a-file" / "home"))
+    monkeypatch.delenv("DBOS_SYSTEM_DATABASE_URL", raising=False)
+    with pytest.raises(UserError) as caught:
+        DurableAgent(Agent(api_key=SIM_API_KEY, base_url=sim_url), name="homeless").run_sync("Hi")
+    assert str(caught.value) == (
+        f"cannot make {tmp_path / 'a-file' / 'home' / '.agentkit'} for the default database (Not a "
+        "directory): give a database (--database or database_url: sqlite:///PATH or postgresql://...), "
+        "or set DBOS_SYSTEM_DATABASE_URL"
+    )

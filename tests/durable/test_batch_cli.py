@@ -29,6 +29,12 @@ def answers(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def batch(prompts: Path, output: Path | str, tmp_path: Path, *more: str) -> list[str]:
+    """``agentkit batch`` of ``prompts`` into ``output``, on a database in ``tmp_path``."""
+    return [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
+            "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}", *more]
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -42,8 +48,7 @@ def test_a_batch_killed_half_way_and_run_again_answers_every_prompt_once(
     sim.inject("latency;seconds=0.05", times=None)
     prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
     write_prompts(prompts, 200)
-    command = [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
-               "--concurrency", str(CONCURRENCY), "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"]
+    command = batch(prompts, output, tmp_path, "--concurrency", str(CONCURRENCY))
     first = subprocess.Popen(command, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: output.exists() and output.read_text().count("\n") >= 100)
     first.kill()  # SIGKILL: no cleanup of any kind
@@ -138,9 +143,8 @@ def test_failed_prompts_are_told_in_the_answers_and_one_summary_not_a_traceback_
     sim.inject("402", times=None)
     prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
     write_prompts(prompts, 3)
-    ran = subprocess.run([sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
-                          "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"],
-                         env=child_env, capture_output=True, text=True, timeout=120)
+    ran = subprocess.run(batch(prompts, output, tmp_path), env=child_env, capture_output=True, text=True,
+                         timeout=120)
     assert ran.returncode == 1
     assert [line["error"].split(":")[0] for line in answers(output)] == ["InsufficientBalanceError"] * 3
     lines = ran.stderr.splitlines()  # no DBOS traceback per failed run: the answers file has the errors
@@ -167,8 +171,7 @@ def test_answers_the_simulator_gave_without_a_key_are_not_taken_for_the_apis_wit
 ) -> None:
     prompts, output = tmp_path / "prompts.jsonl", tmp_path / "answers.jsonl"
     write_prompts(prompts, 3)
-    command = [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
-               "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}"]
+    command = batch(prompts, output, tmp_path)
     no_key = {k: v for k, v in child_env.items() if not k.startswith("DEEPSEEK_")}
     simulated = subprocess.run(command, env=no_key, capture_output=True, text=True, timeout=120)
     assert simulated.returncode == 0, simulated.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,7 @@ import pytest
 from agentkit import _cli
 from agentkit.sim import Simulator
 
-from .test_batch_cli import answers, wait_for, write_prompts
-
-
-def batch(prompts: Path, output: Path | str, tmp_path: Path, *more: str) -> list[str]:
-    return [sys.executable, "-m", "agentkit", "batch", str(prompts), "--output", str(output),
-            "--database", f"sqlite:///{tmp_path / 'batch.sqlite'}", *more]
+from .test_batch_cli import answers, batch, wait_for, write_prompts
 
 
 def test_the_same_batch_started_twice_at_once_is_refused_and_every_answer_is_written_once(

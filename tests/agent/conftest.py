@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 
-from agentkit import Agent
+from agentkit import Agent, Tool, tool
 from agentkit.sim import SIM_API_KEY, Simulator
 
 
@@ -44,3 +45,19 @@ def assert_every_call_answered(messages: list[dict[str, Any]]) -> None:
         ids = [call["id"] for call in message["tool_calls"]]
         answers = [m["tool_call_id"] for m in messages[i + 1 : i + 1 + len(ids)] if m["role"] == "tool"]
         assert answers == ids, (ids, answers)
+
+
+class HeldTool:
+    """A tool ``name(key)`` that says when a call has started and answers only once released: a run
+    caught in the middle of a tool call."""
+
+    def __init__(self, name: str) -> None:
+        self.started, self.release = anyio.Event(), anyio.Event()
+
+        async def held(key: str) -> str:
+            """Look a key up, slowly."""
+            self.started.set()
+            await self.release.wait()
+            return f"value of {key}"
+
+        self.tool: Tool = tool(held, name=name)

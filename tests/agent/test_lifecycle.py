@@ -22,6 +22,8 @@ import pytest
 from agentkit import Agent, DeepSeekClient, tool
 from agentkit.sim import SIM_API_KEY, Reply, Simulator, serve
 
+from .conftest import HeldTool
+
 
 @tool
 def lookup(key: str) -> str:
@@ -102,18 +104,11 @@ async def test_closing_the_agent_never_closes_the_client_under_a_run(
     """A request handler's ``async with agent`` ends while another task's run waits on its tool: the
     run goes on with its client, closed when it ends; the next run gets a new one."""
     sim, base_url = served
-    started, release = anyio.Event(), anyio.Event()
-
-    @tool
-    async def slow(key: str) -> str:
-        """Look a key up, slowly."""
-        started.set()
-        await release.wait()
-        return f"value of {key}"
-
+    slow = HeldTool("slow")
     sim.script(Reply(tool_calls=[("slow", {"key": "b"})]), Reply(content="b is known."))
     script_runs(sim, 1)
-    agent = Agent(model="deepseek-v4-flash", tools=[slow, lookup], base_url=base_url, api_key=SIM_API_KEY)
+    agent = Agent(model="deepseek-v4-flash", tools=[slow.tool, lookup], base_url=base_url,
+                  api_key=SIM_API_KEY)
     outputs: list[str] = []
 
     async def long_run() -> None:
@@ -121,10 +116,10 @@ async def test_closing_the_agent_never_closes_the_client_under_a_run(
 
     async with anyio.create_task_group() as group:
         group.start_soon(long_run)
-        await started.wait()
+        await slow.started.wait()
         async with agent:  # another task's block, ended while the run is in its tool call
             pass
-        release.set()
+        slow.release.set()
     assert outputs == ["b is known."]
     assert (await agent.run("Look up a.")).output == "a is known."
     assert len(sim.ports) == 4 and len(set(sim.ports[:2])) == 1  # one connection for the long run,

@@ -17,7 +17,7 @@ import pytest
 from agentkit import InMemorySession, ModelResponseDone, SQLiteSession, UserError, tool
 from agentkit.sim import Reply, Simulator
 
-from .conftest import AgentFactory, assert_every_call_answered
+from .conftest import AgentFactory, HeldTool, assert_every_call_answered
 
 CHILD = textwrap.dedent(
     """
@@ -133,16 +133,8 @@ async def test_a_session_takes_one_run_at_a_time(sim: Simulator, make_agent: Age
     """Two runs at once on one session would interleave their steps into one garbled conversation (two
     answers in a row, each after the other's question): the run started earlier raises instead of
     writing, and the session holds the later run's conversation whole."""
-    started, release = anyio.Event(), anyio.Event()
-
-    @tool
-    async def slow_lookup(key: str) -> str:
-        """Look a key up, slowly."""
-        started.set()
-        await release.wait()
-        return f"value of {key}"
-
-    agent = make_agent(tools=[lookup, slow_lookup])
+    slow_lookup = HeldTool("slow_lookup")
+    agent = make_agent(tools=[lookup, slow_lookup.tool])
     session = InMemorySession()
     sim.script(
         Reply(tool_calls=[("slow_lookup", {"key": "a"})]),
@@ -155,9 +147,9 @@ async def test_a_session_takes_one_run_at_a_time(sim: Simulator, make_agent: Age
 
     async with anyio.create_task_group() as group:
         group.start_soon(first)
-        await started.wait()
+        await slow_lookup.started.wait()
         assert (await agent.run("Look up b.", session=session)).output == "b is known."
-        release.set()
+        slow_lookup.release.set()
     saved = await session.load()
     assert [(m["role"], m.get("content")) for m in saved] == [
         ("user", "Look up b."),

@@ -100,8 +100,8 @@ class ModelRequestInfo:
     """Set it when answering with a recorded completion (a durable run's replay): when that response
     was made, so it is priced at that moment's rate, as DeepSeek billed it; ``None``: now."""
     profile: Profile | None = None
-    """The profile of the model asked when it is not the run's (a fallback model's own), for its
-    provider and price; ``None``: ``run.profile``."""
+    """The profile of the model asked (a fallback model's own), for its provider and price; ``None``
+    (a sampling request): ``run.profile``."""
 
 
 @dataclass(eq=False)
